@@ -1,0 +1,3 @@
+"""Platform push endpoints mounted under ``/hooks/`` (filled by the channel-adapter issue)."""
+
+urlpatterns: list = []

@@ -1,0 +1,53 @@
+"""Domain errors shared by every app.
+
+Services raise these; interfaces (API, admin) map them to responses.  Services
+never import DRF.  Each error carries a stable machine-readable ``code``.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str = "", *, code: str | None = None, details=None):
+        super().__init__(message or self.__class__.__doc__ or self.code)
+        self.message = message or (self.__class__.__doc__ or self.code).strip()
+        if code:
+            self.code = code
+        self.details = details
+
+
+class ValidationFailed(DomainError):
+    """The input is not valid."""
+
+    code = "invalid"
+    status = 400
+
+
+class NotFound(DomainError):
+    """No such object."""
+
+    code = "not_found"
+    status = 404
+
+
+class PermissionDenied(DomainError):
+    """You are not allowed to do this."""
+
+    code = "permission_denied"
+    status = 403
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state."""
+
+    code = "conflict"
+    status = 409
+
+
+class TransitionNotAllowed(Conflict):
+    """This transition is not allowed from the current state or for this user."""
+
+    code = "transition_not_allowed"
