@@ -1,0 +1,39 @@
+"""Enqueue the registered periodic actors (``core.schedule``) forever."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from django.apps import apps
+from django.core.management.base import BaseCommand
+
+from core import schedule
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Run the scheduler: sends each periodic actor at its interval."
+
+    def handle(self, *args, **options):
+        for config in apps.get_app_configs():
+            try:
+                importlib.import_module(f"{config.name}.tasks")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.tasks":
+                    raise
+        scheduler = BlockingScheduler(timezone="Asia/Shanghai")
+        for name, job in sorted(schedule.JOBS.items()):
+            scheduler.add_job(
+                job.actor.send, "interval", seconds=job.seconds, id=name,
+                max_instances=1, coalesce=True, misfire_grace_time=job.seconds,
+            )
+            self.stdout.write(f"scheduled {name} every {job.seconds}s")
+        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+        try:
+            scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            pass

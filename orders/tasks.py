@@ -1,0 +1,1 @@
+"""Order actors (thin: load, call one service)."""
