@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("warehouses.api.urls")),
     path("", include("invoicing.api.urls")),
     path("", include("channels_adapters.api.urls")),
+    path("", include("channels_adapters.subscribers.api_urls")),
 ]
 
 urlpatterns = [
@@ -23,4 +24,8 @@ urlpatterns = [
 ]
 
 if settings.LIUZHUAN_SANDBOX:
-    urlpatterns.append(path("sandbox/", include("channels_adapters.sandbox_urls")))
+    urlpatterns += [
+        path("sandbox/tax/", include("invoicing.sandbox_urls")),
+        path("sandbox/receivers/", include("channels_adapters.subscribers.sandbox_urls")),
+        path("sandbox/", include("channels_adapters.sandbox_urls")),
+    ]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "warehouses",
     "invoicing",
     "channels_adapters",
+    "channels_adapters.subscribers",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,8 @@ DATABASES["default"]["TEST"] = {
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LANGUAGE_CODE = "en"
+# Sandbox platforms, tax gateway and receivers are mounted in tests.
+LIUZHUAN_SANDBOX = True
 
 # Unit tests use dramatiq's StubBroker; integration tests build a real Redis broker themselves.
 DRAMATIQ_BROKER = {
