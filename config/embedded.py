@@ -125,11 +125,26 @@ def _pg_dirs() -> tuple[Path, Path]:
     if _is_root() and _inside_home(base):
         base = ROOT_SHARED_DIR / f"data-{_short_key(base)}" / "pg"
     base.mkdir(parents=True, exist_ok=True)
+    if _is_root():
+        _make_traversable(base.parent)
     socket_dir = base.parent / "pg-run"
     if len(str(socket_dir / ".s.PGSQL.5432")) > SOCKET_PATH_MAX:
         socket_dir = Path("/tmp") / f"liuzhuan-pg-{_short_key(base)}"
     socket_dir.mkdir(parents=True, exist_ok=True)
     return base, socket_dir
+
+
+def _make_traversable(path: Path) -> None:
+    """Let the PostgreSQL system user walk down to ``path`` (o+x only, never o+r).
+
+    Only ever called for paths outside home folders (see ``_pg_dirs``).
+    """
+    import stat
+
+    for folder in [path, *path.parents]:
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)
 
 
 def _ensure_pg_user() -> dict:
