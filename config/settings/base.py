@@ -86,7 +86,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = None  # set in prod (collectstatic); dev/test serve from finders
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -123,6 +123,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "HoldReasonEnum": "orders.choices.HoldReason",
+        "OrderStatusEnum": "orders.choices.OrderStatus",
+        "ChannelEnum": "orders.choices.Channel",
+        "RefundStatusEnum": "orders.choices.RefundStatus",
+        "CustomerLevelEnum": "orders.choices.CustomerLevel",
+    },
 }
 
 DRAMATIQ_REDIS_URL = ENV.redis_url

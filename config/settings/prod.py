@@ -3,12 +3,14 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import ENV
+from .base import BASE_DIR, ENV
 
 if not ENV.secret_key:
     raise ImproperlyConfigured("SECRET_KEY must be set in production")
 SECRET_KEY = ENV.secret_key
 DEBUG = False
+STATIC_ROOT = BASE_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = True

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from core.api.fields import MoneyField, StrictCharField, StrictIntegerField
@@ -101,9 +103,9 @@ class ReceiverInSerializer(serializers.Serializer):
 
 class AmountsInSerializer(serializers.Serializer):
     goods = MoneyField()
-    discount = MoneyField(required=False, default="0.00")
-    shipping = MoneyField(required=False, default="0.00")
-    tax = MoneyField(required=False, default="0.00")
+    discount = MoneyField(required=False, default=Decimal("0.00"))
+    shipping = MoneyField(required=False, default=Decimal("0.00"))
+    tax = MoneyField(required=False, default=Decimal("0.00"))
     paid = MoneyField()
 
     def validate(self, attrs):
