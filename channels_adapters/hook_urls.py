@@ -1,3 +1,9 @@
-"""Platform push endpoints mounted under ``/hooks/`` (filled by the channel-adapter issue)."""
+"""Platform push endpoints mounted under ``/hooks/``."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from channels_adapters.api import hooks
+
+urlpatterns = [
+    path("douyin/<str:shop_code>/", hooks.douyin_push, name="hook-douyin"),
+]

@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path(
+        "channels/<str:platform>/<str:shop_code>/orders/",
+        views.NativeDocumentView.as_view(),
+        name="channel-native-document",
+    ),
+]

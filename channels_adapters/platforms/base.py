@@ -1,0 +1,280 @@
+"""Shared parsing primitives for the platform adapters.
+
+Every platform sends numbers, strings and times in its own way; the helpers here
+turn them into what ``orders.canonical`` wants (string ids, ``Decimal`` yuan,
+aware datetimes) and raise ``DocumentError`` — a ``ValidationFailed`` with a
+stable code and the offending field — for anything that does not fit, so a bad
+document becomes a 400, never a 500 and never a half-written order.
+
+JSON is always parsed with ``loads`` below: integers stay *strings* (a 19-digit
+Doudian or Taobao id must never pass through ``float``) and decimals become
+``Decimal``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.errors import ValidationFailed
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MAX_MONEY = Decimal("999999999999.99")
+# Times the platforms send for "not set".
+UNSET_TIMES = {"", "0", "0000-00-00 00:00:00", "0001-01-01 00:00:00", "1970-01-01 00:00:00",
+               "1970-01-01 08:00:00"}
+
+
+class DocumentError(ValidationFailed):
+    """The platform document does not have the shape the platform's field table says."""
+
+    code = "invalid_document"
+
+
+def _reject_constant(name: str):
+    raise DocumentError(f"{name} is not valid JSON here", code="malformed_json")
+
+
+def loads(raw: bytes | str) -> Any:
+    """Parse platform JSON: ints → ``str`` (exact), floats → ``Decimal``, NaN refused."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(
+                f"the body is not UTF-8 (byte {exc.start})", code="invalid_encoding"
+            ) from None
+    try:
+        return json.loads(raw, parse_int=str, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(
+            f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
+            code="malformed_json",
+        ) from None
+    except RecursionError:
+        raise DocumentError("JSON nested too deeply", code="malformed_json") from None
+
+
+def fail(field: str, message: str) -> DocumentError:
+    return DocumentError(f"{field}: {message}", details={field: [message]})
+
+
+def obj(value: Any, field: str, *, required: bool = True) -> dict:
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise fail(field, "must be an object")
+    return value
+
+
+def array(value: Any, field: str, *, required: bool = False) -> list:
+    if value is None or value == "":
+        if required:
+            raise fail(field, "is required")
+        return []
+    if not isinstance(value, list):
+        raise fail(field, "must be an array")
+    return value
+
+
+def text(value: Any, field: str, *, max_length: int = 2000) -> str:
+    """A free-text field: strings as they are, numbers as their literal, null as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or isinstance(value, (dict, list)):
+        raise fail(field, "must be a string")
+    out = str(value).strip()
+    if len(out) > max_length:
+        raise fail(field, f"longer than {max_length} characters")
+    return out
+
+
+def ident(value: Any, field: str, *, required: bool = False, max_length: int = 64) -> str:
+    """A platform id: a string, or an integer JSON number (kept exact as a string)."""
+    if isinstance(value, Decimal):
+        raise fail(field, "an id must be an integer or a string, not a decimal number")
+    out = text(value, field, max_length=max_length)
+    if required and not out:
+        raise fail(field, "is required")
+    return out
+
+
+def integer(value: Any, field: str, *, default: int | None = None) -> int | None:
+    """A small code or count (status codes, quantities) — never an identifier."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool) or isinstance(value, (dict, list)):
+        raise fail(field, "must be an integer")
+    if isinstance(value, Decimal):
+        if value != value.to_integral_value():
+            raise fail(field, "must be an integer")
+        return int(value)
+    out = str(value).strip()
+    if not re.fullmatch(r"-?\d{1,12}", out):
+        raise fail(field, "must be an integer")
+    return int(out)
+
+
+def code(value: Any, field: str) -> str:
+    """A status code as the platform's raw string (``105``, ``"WAIT_SELLER_STOCK_OUT"``)."""
+    return text(value, field, max_length=64)
+
+
+def _decimal(value: Any, field: str) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or isinstance(value, (dict, list)):
+        raise fail(field, "must be a number")
+    try:
+        out = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise fail(field, "must be a number") from None
+    if not out.is_finite():
+        raise fail(field, "must be a finite number")
+    return out
+
+
+def yuan(value: Any, field: str, *, default: Decimal | None = ZERO) -> Decimal:
+    """Yuan sent as a decimal string (``"200.07"``) or a JSON number (``0.0``)."""
+    out = _decimal(value, field)
+    if out is None:
+        if default is None:
+            raise fail(field, "is required")
+        return default
+    if abs(out) > MAX_MONEY:
+        raise fail(field, "amount out of range")
+    return out.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fen(value: Any, field: str, *, default: Decimal | None = ZERO) -> Decimal:
+    """Fen (hundredths of a yuan) sent as an integer or a digit string → yuan."""
+    out = _decimal(value, field)
+    if out is None:
+        if default is None:
+            raise fail(field, "is required")
+        return default
+    if out != out.to_integral_value():
+        raise fail(field, "fen must be a whole number")
+    out = (out / 100).quantize(CENT)
+    if abs(out) > MAX_MONEY:
+        raise fail(field, "amount out of range")
+    return out
+
+
+def shanghai_time(value: Any, field: str) -> datetime | None:
+    """``yyyy-MM-dd HH:mm:ss`` in Asia/Shanghai (or ISO with offset, or unix s/ms)."""
+    if value is None:
+        return None
+    if isinstance(value, (dict, list, bool)):
+        raise fail(field, "must be a time")
+    raw = str(value).strip()
+    if raw in UNSET_TIMES:
+        return None
+    if re.fullmatch(r"\d{9,13}", raw):
+        return unix_time(raw, field)
+    try:
+        parsed = datetime.fromisoformat(raw.replace("/", "-"))
+    except ValueError:
+        raise fail(field, "must be a time like 2026-11-11 10:00:00") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=SHANGHAI)
+    if parsed.year < 1990:
+        return None
+    return parsed
+
+
+def unix_time(value: Any, field: str) -> datetime | None:
+    """Unix seconds, or milliseconds (13 digits); 0 = unset."""
+    number = integer(value, field, default=0)
+    if not number:
+        return None
+    if number < 0:
+        raise fail(field, "must not be negative")
+    if number >= 10**11:  # milliseconds
+        return datetime.fromtimestamp(number / 1000, tz=UTC).astimezone(SHANGHAI)
+    return datetime.fromtimestamp(number, tz=UTC).astimezone(SHANGHAI)
+
+
+def truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "y"}
+    return bool(value)
+
+
+# ----------------------------------------------------------------------------- receivers
+
+_CIPHER = re.compile(r"^(~.+~.*|#.+#.*|\$.+\$.*|AAS[A-Za-z0-9+/=]{8,}.*)$", re.S)
+
+
+def is_masked(value: str) -> bool:
+    """Masked (``张**``, ``136****5678``) or platform ciphertext (``~AgAA…~``, ``#…#``, ``AAS…``)."""
+    return bool(value) and ("*" in value or bool(_CIPHER.match(value)))
+
+
+def first(*values: str) -> str:
+    return next((v for v in values if v), "")
+
+
+# ----------------------------------------------------------------------------- amounts
+
+
+def balance(*, goods: Decimal, shipping: Decimal, tax: Decimal, paid: Decimal) -> tuple[Decimal, Decimal]:
+    """Return ``(goods, discount)`` so that goods − discount + shipping + tax = paid.
+
+    ``discount`` gathers every seller and platform discount and adjustment; a net
+    price *increase* (seller raised the price) goes into ``goods`` instead, so
+    neither is negative.
+    """
+    discount = goods + shipping + tax - paid
+    if discount < 0:
+        return goods - discount, ZERO
+    return goods, discount
+
+
+def line_amount(unit_price: Decimal, quantity: int) -> Decimal:
+    return (unit_price * quantity).quantize(CENT)
+
+
+def refund_rollup(line_statuses: list[str], *, closed_after_refund: bool = False) -> str:
+    """Order-level after-sales status from the lines.
+
+    ``requested`` while any line has an open request; ``refunded`` once the whole
+    order is refunded; a partial refund stays on its lines only.
+    """
+    if closed_after_refund:
+        return "refunded"
+    if any(s == "requested" for s in line_statuses):
+        return "requested"
+    if line_statuses and all(s == "refunded" for s in line_statuses):
+        return "refunded"
+    return "none"
+
+
+# ----------------------------------------------------------------------------- redaction
+
+PII_KEYS = re.compile(
+    r"(receiver|consignee|fullname|full_address|fulladdress|mobile|phone|tel|post_addr|"
+    r"address|detail|id_card|idcard|user_name|username|name_mask|addr)", re.I
+)
+_KEEP = re.compile(r"(_id$|^id$|province|city|town|county|district|state|country|status)", re.I)
+
+
+def redact(value: Any, key: str = "") -> Any:
+    """A copy of a parsed document with personal data replaced — for admin display and logs."""
+    if isinstance(value, dict):
+        return {k: redact(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v, key) for v in value]
+    if key and PII_KEYS.search(key) and not _KEEP.search(key) and isinstance(value, str) and value:
+        return "[redacted]"
+    return value
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str, indent=2)

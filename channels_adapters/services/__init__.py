@@ -1,0 +1,1 @@
+"""Writes of the channel adapters: the inbound archive, native documents, platform pushes."""
