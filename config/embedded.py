@@ -169,7 +169,7 @@ def _ensure_pg_user() -> dict:
 def _chown_tree(path: Path, run_as: dict) -> None:
     if not run_as:
         return
-    for root, dirs, files in os.walk(path):
+    for root, _dirs, files in os.walk(path):
         os.chown(root, run_as["user"], run_as["group"])
         for name in files:
             with contextlib.suppress(FileNotFoundError):

@@ -150,7 +150,7 @@ class OrderAdmin(BigTableAdminMixin, admin.ModelAdmin):
             path(
                 "<path:object_id>/transition/<str:name>/",
                 self.admin_site.admin_view(self.transition_view),
-                name="%s_%s_transition" % info,
+                name="{}_{}_transition".format(*info),
             ),
             *super().get_urls(),
         ]

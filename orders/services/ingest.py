@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from core.errors import NotFound, ValidationFailed
 from orders.canonical import CanonicalLine, CanonicalOrder
-from orders.choices import PRE_SHIPMENT, STATUS_RANK, HoldReason, OrderStatus, RefundStatus
+from orders.choices import PRE_SHIPMENT, STATUS_RANK, HoldReason, OrderStatus
 from orders.models import Customer, Order, OrderLine, Shop, Sku
 
 from .events import order_event_record, order_status_event_type
