@@ -6,3 +6,10 @@ class SubscribersConfig(AppConfig):
     name = "channels_adapters.subscribers"
     label = "subscribers"
     verbose_name = _("Event subscriptions")
+
+    def ready(self) -> None:
+        from orders import hooks
+
+        from .services.outbox import on_order_event
+
+        hooks.on_event_recorded(on_order_event)

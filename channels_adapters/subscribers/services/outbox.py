@@ -1,0 +1,108 @@
+"""Write events to the outbox — always inside the transaction of the change.
+
+``outbox_publish`` stores the event and one ``Delivery`` per matching active
+subscription; a relay run is kicked once per transaction *on commit*.  If that kick is
+lost (worker down, broker hiccup) the scheduled sweeper finds the rows anyway: the rows,
+not the message, are the source of truth.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.errors import ValidationFailed
+
+from ..event_types import EVENT_TYPES, ORDER_EVENT_TYPES
+from ..models import Delivery, OutboxEvent, Subscription
+from ..policy import policy
+
+
+def relay_kick() -> None:
+    """Ask a worker to run the relay now (used on commit and by the sweeper)."""
+    from ..tasks import deliveries_relay_task
+
+    deliveries_relay_task.send()
+
+
+def _kick_on_commit() -> None:
+    # One kick per transaction, however many events it wrote.
+    if any(entry[1] is relay_kick for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(relay_kick)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _money(value: Decimal) -> str:
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def outbox_publish(*, type: str, oid: UUID | str | None, data: dict,
+                   occurred_at: datetime | None = None) -> OutboxEvent:
+    """Record one outgoing event and its deliveries (joins the caller's transaction)."""
+    if type not in EVENT_TYPES:
+        raise ValidationFailed(f"unknown event type {type!r}", code="unknown_event_type")
+    if oid is not None and not isinstance(oid, UUID):
+        oid = UUID(str(oid))
+    with transaction.atomic():
+        event = OutboxEvent.objects.create(
+            type=type, oid=oid, data=data, occurred_at=occurred_at or timezone.now()
+        )
+        subscription_ids = list(
+            Subscription.objects.filter(active=True)
+            .filter(Q(event_types=[]) | Q(event_types__contains=[type]))
+            .values_list("pk", flat=True)
+        )
+        if subscription_ids:
+            now = timezone.now()
+            limit = policy("max_attempts")
+            Delivery.objects.bulk_create(
+                Delivery(subscription_id=pk, event=event, oid=oid, seq=event.pk, event_type=type,
+                         next_attempt_at=now, attempt_limit=limit)
+                for pk in subscription_ids
+            )
+            _kick_on_commit()
+    return event
+
+
+def order_event_data(*, order, event) -> dict:
+    """The ``data`` of an order event: a snapshot of the order as of this change."""
+    return {
+        "channel": order.channel,
+        "shop": order.shop.code,
+        "channel_order_id": order.channel_order_id,
+        "status": order.status,
+        "channel_status": order.channel_status,
+        "hold_reason": order.hold_reason,
+        "refund_status": order.refund_status,
+        "amounts": {
+            "goods": _money(order.goods_amount),
+            "discount": _money(order.discount_amount),
+            "shipping": _money(order.shipping_amount),
+            "paid": _money(order.paid_amount),
+        },
+        "currency": order.currency,
+        "paid_at": _iso(order.paid_at),
+        "promised_ship_by": _iso(order.promised_ship_by),
+        "warehouse": order.warehouse.code if order.warehouse_id else None,
+        "carrier": order.carrier,
+        "tracking_no": order.tracking_no,
+        "source": event.source,
+        "change": event.payload,
+    }
+
+
+def on_order_event(*, order, event) -> None:
+    """``orders.hooks.on_event_recorded`` handler: public order events go to the outbox."""
+    if event.type not in ORDER_EVENT_TYPES:
+        return
+    outbox_publish(type=event.type, oid=order.oid, data=order_event_data(order=order, event=event),
+                   occurred_at=event.occurred_at)
