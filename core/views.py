@@ -39,6 +39,13 @@ def healthz(request):
         "broker": "ok" if "broker" not in problems else "down",
         "ms": round((time.monotonic() - started) * 1000, 1),
     }
+    if request.GET.get("verbose"):
+        from django.core.cache import cache
+
+        try:
+            body["worker_heartbeat"] = cache.get("liuzhuan:heartbeat")
+        except Exception:  # noqa: BLE001 - the broker check above already reports Redis
+            body["worker_heartbeat"] = None
     if problems:
         body["code"] = "dependency_down"
         body["message"] = "; ".join(f"{k}: {v}" for k, v in problems.items())

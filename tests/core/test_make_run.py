@@ -110,6 +110,14 @@ def test_make_run_twice_from_fresh_state(tmp_path):
             orders_first = _count(stack.port, token, "/api/v1/orders/?page_size=500")
             shops_first = _count(stack.port, token, "/api/v1/shops/")
             assert orders_first >= 40 and shops_first >= 5
+            # scheduler -> Redis broker -> worker: the heartbeat actor ran.
+            deadline = time.monotonic() + 60
+            beat = None
+            while beat is None and time.monotonic() < deadline:
+                _, body = _get(f"http://127.0.0.1:{stack.port}/healthz?verbose=1")
+                beat = json.loads(body).get("worker_heartbeat")
+                time.sleep(1)
+            assert beat, stack.log.read_text()[-3000:]
         finally:
             stack.stop(proc)
         assert proc.returncode is not None

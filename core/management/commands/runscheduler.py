@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import logging
 import signal
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from django.apps import apps
@@ -30,6 +32,7 @@ class Command(BaseCommand):
             scheduler.add_job(
                 job.actor.send, "interval", seconds=job.seconds, id=name,
                 max_instances=1, coalesce=True, misfire_grace_time=job.seconds,
+                next_run_time=datetime.now(ZoneInfo("Asia/Shanghai")),
             )
             self.stdout.write(f"scheduled {name} every {job.seconds}s")
         signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
