@@ -159,7 +159,7 @@ class Douyin(Platform):
             channel=self.channel,
             channel_order_id=order_id,
             status=status,
-            channel_status=str(order_status) if not main_status else f"{order_status}/{main_status}",
+            channel_status=str(order_status),
             channel_modified_at=b.unix_time(o.get("update_time"), "update_time"),
             channel_created_at=b.unix_time(o.get("create_time"), "create_time"),
             refund_status=b.refund_rollup(refunds, closed_after_refund=refunded_closed),

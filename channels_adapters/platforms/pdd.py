@@ -58,10 +58,7 @@ class PDD(Platform):
     def to_canonical(self, o: dict, *, shop_code: str) -> CanonicalOrder:
         order_sn = b.ident(o.get("order_sn"), "order_sn", required=True)
         status, hold, refund = map_status(o)
-        raw_status = "-".join(
-            str(b.integer(o.get(k), k, default=0) or 0)
-            for k in ("order_status", "refund_status", "confirm_status", "group_status")
-        )
+        raw_status = str(b.integer(o.get("order_status"), "order_status"))
 
         lines = []
         single_refund = refund if len(b.array(o.get("item_list"), "item_list")) == 1 else "none"
