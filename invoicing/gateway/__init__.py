@@ -1,0 +1,1 @@
+"""Tax gateway client: submit, query, red-letter — rate-limited, retried, idempotent."""

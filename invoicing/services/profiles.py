@@ -1,0 +1,173 @@
+"""Tax profiles: create, edit with history, link to orders automatically."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+
+from core.errors import Conflict, NotFound, ValidationFailed
+from invoicing.models import OrderTaxProfile, TaxProfile, TaxProfileVersion, TitleType
+from invoicing.taxid import normalize_tax_id
+
+logger = logging.getLogger(__name__)
+
+FIELDS = ("title_type", "name", "tax_id", "address", "phone", "bank", "account", "email",
+          "verified")
+TEXT_FIELDS = FIELDS[:-1]
+
+
+def _clean(data: dict) -> dict:
+    out = {}
+    for name in FIELDS:
+        if name not in data:
+            continue
+        value = data[name]
+        if name == "verified":
+            out[name] = bool(value)
+            continue
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise ValidationFailed(f"{name} must be a string", code="invalid",
+                                   details={name: ["Must be a string."]})
+        out[name] = normalize_tax_id(value) if name == "tax_id" else value
+    if "title_type" in out and out["title_type"] not in TitleType.values:
+        raise ValidationFailed("title_type must be personal or enterprise", code="invalid",
+                               details={"title_type": ["Must be personal or enterprise."]})
+    return out
+
+
+def _snapshot(profile: TaxProfile) -> dict:
+    data = model_to_dict(profile, fields=[*FIELDS, "customer"])
+    return data
+
+
+def tax_profile_create(*, data: dict, customer=None, actor=None, source: str = "api") -> TaxProfile:
+    fields = _clean(data)
+    if not fields.get("name") or not fields.get("title_type"):
+        raise ValidationFailed("a profile needs a title type and a name", code="invalid")
+    try:
+        with transaction.atomic():
+            return TaxProfile.objects.create(customer=customer, **fields)
+    except IntegrityError:
+        raise Conflict("this customer already has a profile with that name and taxpayer id",
+                       code="duplicate_profile") from None
+
+
+def tax_profile_update(*, profile_id: int, data: dict, actor=None, source: str = "api",
+                       customer=..., ) -> TaxProfile:
+    """Apply changes; the previous version is kept in ``TaxProfileVersion``."""
+    fields = _clean(data)
+    with transaction.atomic():
+        try:
+            profile = TaxProfile.objects.select_for_update().get(pk=profile_id)
+        except TaxProfile.DoesNotExist:
+            raise NotFound("no such tax profile", code="profile_not_found") from None
+        changed = [k for k, v in fields.items() if getattr(profile, k) != v]
+        if customer is not ... and customer != profile.customer:
+            changed.append("customer")
+        if not changed:
+            return profile
+        TaxProfileVersion.objects.create(
+            profile=profile, version=profile.version, data=_snapshot(profile), changed=changed,
+            actor=actor if getattr(actor, "is_authenticated", False) else None, source=source,
+        )
+        for k, v in fields.items():
+            setattr(profile, k, v)
+        if customer is not ...:
+            profile.customer = customer
+        if "verified" not in fields and set(changed) & {"name", "tax_id", "title_type"}:
+            profile.verified = False  # an identity change needs a new verification
+        profile.version += 1
+        try:
+            with transaction.atomic():
+                profile.save()
+        except IntegrityError:
+            raise Conflict("this customer already has a profile with that name and taxpayer id",
+                           code="duplicate_profile") from None
+        return profile
+
+
+# ---------------------------------------------------------------- channel invoice fields
+
+_NAME_KEYS = ("invoice_name", "invoiceTitle", "invoice_title", "title", "buyer_name", "name",
+              "payer_name")
+_TAX_KEYS = ("invoiceCode", "tax_id", "taxpayer_id", "buyer_tax_no", "payer_register_no",
+             "invoice_tax_no", "taxNo", "tax_no")
+_TYPE_KEYS = ("title_type", "invoice_kind", "invoiceType", "invoice_type", "title_kind")
+_PERSONAL = {"personal", "个人", "person", "0"}
+_ENTERPRISE = {"enterprise", "company", "企业", "单位", "公司", "1"}
+
+
+def _first(data: dict, keys) -> str:
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return value  # strings only: a JSON number has already lost its leading zeros
+    return ""
+
+
+def buyer_from_channel(invoice_request: dict | None) -> dict | None:
+    """Map a channel's invoice request (Taobao / JD / PDD / Douyin keys) to buyer fields."""
+    if not isinstance(invoice_request, dict):
+        return None
+    data = invoice_request
+    for nested in ("invoiceInfo", "invoiceEasyInfo", "invoice"):
+        if isinstance(data.get(nested), dict):
+            data = {**data, **data[nested]}
+    name = _first(data, _NAME_KEYS)
+    if not name:
+        return None
+    tax_id = normalize_tax_id(_first(data, _TAX_KEYS))
+    kind = _first(data, _TYPE_KEYS).strip().lower()
+    title = TitleType.ENTERPRISE if (kind in _ENTERPRISE or (tax_id and kind not in _PERSONAL)) \
+        else TitleType.PERSONAL
+    return {"title_type": title, "name": name, "tax_id": tax_id,
+            "address": _first(data, ("address", "buyer_address", "invoiceAddress")),
+            "phone": _first(data, ("phone", "buyer_phone", "invoicePhone")),
+            "bank": _first(data, ("bank", "buyer_bank", "invoiceBank")),
+            "account": _first(data, ("account", "bank_account", "invoiceAccount")),
+            "email": _first(data, ("email", "invoiceEmail", "receiver_email"))}
+
+
+def tax_profile_for_order(*, order, actor=None) -> TaxProfile | None:
+    """The profile an order invoices to: linked already, the customer's, or from channel fields."""
+    link = OrderTaxProfile.objects.filter(order=order).select_related("profile").first()
+    if link:
+        return link.profile
+    with transaction.atomic():
+        profile, source = None, ""
+        buyer = buyer_from_channel(order.invoice_request)
+        if buyer:
+            profile = (TaxProfile.objects.filter(customer_id=order.customer_id,
+                                                 name=buyer["name"], tax_id=buyer["tax_id"])
+                       .first())
+            if profile is None:
+                profile = TaxProfile.objects.create(customer=order.customer, **buyer)
+            source = "channel"
+        elif order.customer_id:
+            profile = (TaxProfile.objects.filter(customer_id=order.customer_id)
+                       .order_by("-verified", "-updated_at", "-id").first())
+            source = "customer"
+        if profile is None:
+            return None
+        OrderTaxProfile.objects.get_or_create(order=order,
+                                              defaults={"profile": profile, "source": source})
+        return profile
+
+
+def link_on_order_created(order, event) -> None:
+    """``orders.hooks.on_event_recorded`` handler: link a profile when an order first arrives.
+
+    Runs inside the ingest transaction, in its own savepoint: a failure here must never
+    lose an order.
+    """
+    if event.type != "order.created":
+        return
+    try:
+        with transaction.atomic():
+            tax_profile_for_order(order=order)
+    except Exception:  # noqa: BLE001 — linking is best effort; it is retried on request
+        logger.exception("tax profile link failed for order %s", order.pk)
