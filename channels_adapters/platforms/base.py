@@ -149,6 +149,8 @@ def yuan(value: Any, field: str, *, default: Decimal | None = ZERO) -> Decimal:
         return default
     if abs(out) > MAX_MONEY:
         raise fail(field, "amount out of range")
+    if out < 0:
+        raise fail(field, "must not be negative")
     return out.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -164,6 +166,8 @@ def fen(value: Any, field: str, *, default: Decimal | None = ZERO) -> Decimal:
     out = (out / 100).quantize(CENT)
     if abs(out) > MAX_MONEY:
         raise fail(field, "amount out of range")
+    if out < 0:
+        raise fail(field, "must not be negative")
     return out
 
 

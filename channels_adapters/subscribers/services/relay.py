@@ -184,7 +184,8 @@ def _outcome(result: HttpResult, job: Job) -> str:
     return S.DEAD if job.attempt >= job.attempt_limit else S.PENDING
 
 
-def _breaker_failure(subscription_id: int, now) -> None:
+def _breaker_failure(subscription_id: int, now) -> bool:
+    """Count one more failure in a row; open the circuit at the threshold (True if open)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE subscribers_subscription SET consecutive_failures = consecutive_failures + 1"
@@ -197,9 +198,13 @@ def _breaker_failure(subscription_id: int, now) -> None:
                        policy("breaker_cooldown") * 2 ** min(failures - threshold, 10))
         Subscription.objects.filter(pk=subscription_id).update(
             breaker_open_until=now + timedelta(seconds=cooldown))
+        return True
+    return False
 
 
-def delivery_record(job: Job, result: HttpResult, *, started_at) -> str:
+def delivery_record(job: Job, result: HttpResult, *, started_at) -> tuple[str, bool]:
+    """Store the attempt and the new state; return (outcome, circuit now open)."""
+    opened = False
     outcome = _outcome(result, job)
     now = timezone.now()
     error = result.error
@@ -224,13 +229,13 @@ def delivery_record(job: Job, result: HttpResult, *, started_at) -> str:
             response_excerpt=result.excerpt, error=error,
         )
         if outcome in (S.PENDING, S.DEAD):
-            _breaker_failure(job.subscription_id, now)
+            opened = _breaker_failure(job.subscription_id, now)
         elif job.failures_before:
             Subscription.objects.filter(pk=job.subscription_id).update(
                 consecutive_failures=0, breaker_open_until=None)
     if outcome == S.DEAD:
         logger.error("delivery %s dead-lettered after %s attempts", job.delivery_id, job.attempt)
-    return outcome
+    return outcome, opened
 
 
 def deliveries_requeue_expired() -> int:
@@ -261,8 +266,11 @@ def deliveries_next_due_in() -> float | None:
     return None if due is None else (due - timezone.now()).total_seconds()
 
 
-def _process(job: Job, throttled: dict[int, float]) -> bool:
+def _process(job: Job, throttled: dict[int, float], paused: set[int]) -> bool:
     """Send one job unless its contract's rate says wait; True when it was sent."""
+    if job.subscription_id in paused:
+        delivery_unclaim(job, wait=0)  # its circuit opened during this batch
+        return False
     if job.rate:
         try:
             wait = rate_acquire(bucket=f"contract:{job.contract_id}", per_second=job.rate)
@@ -275,7 +283,9 @@ def _process(job: Job, throttled: dict[int, float]) -> bool:
             return False
     started_at = timezone.now()
     result = delivery_send_now(job)
-    delivery_record(job, result, started_at=started_at)
+    _, opened = delivery_record(job, result, started_at=started_at)
+    if opened:
+        paused.add(job.subscription_id)
     return True
 
 
@@ -288,6 +298,7 @@ def deliveries_relay(*, budget: float | None = None, schedule_later=None) -> int
     deadline = time.monotonic() + (budget if budget is not None else policy("relay_budget"))
     throttled: dict[int, float] = {}
     sent = 0
+    paused: set[int] = set()
     while time.monotonic() < deadline:
         now = time.monotonic()
         skip = [sub for sub, until in throttled.items() if until > now]
@@ -297,7 +308,8 @@ def deliveries_relay(*, budget: float | None = None, schedule_later=None) -> int
                 if throttled.get(job.subscription_id, 0) > time.monotonic():
                     delivery_unclaim(job, wait=throttled[job.subscription_id] - time.monotonic())
                     continue
-                sent += _process(job, throttled)
+                sent += _process(job, throttled, paused)
+            paused.clear()
             continue
         if skip:
             # Only rate-limited endpoints have work: wait for their next slot.
