@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class WarehousesConfig(AppConfig):
     name = "warehouses"
     verbose_name = _("Warehouses")
+
+    def ready(self):
+        from orders import hooks
+        from orders.services.transitions import register_transition_guard
+
+        from .services.allocation import allocate_guard, release_for_status_change
+        from .services.approval import approve_for_status_change, four_eyes_guard
+        from .services.scoring import score_for_status_change
+
+        # Order matters: stock first, then the score, then approval (which may transition).
+        hooks.on_status_changed(release_for_status_change)
+        hooks.on_status_changed(score_for_status_change)
+        hooks.on_status_changed(approve_for_status_change)
+        register_transition_guard(allocate_guard)
+        register_transition_guard(four_eyes_guard)

@@ -1,0 +1,194 @@
+"""Priority scoring matrix.
+
+Every eligible order (``SCORED_STATUSES``) carries ``priority_score`` and
+``priority_breakdown`` — a list of ``{factor, points, label}`` whose points sum to the
+score, e.g. ``[{"factor": "customer_level", "points": 30, "label": "vip +30"}, ...]``.
+
+Scoring is one set-based SQL statement: an ``UPDATE … FROM (SELECT … CASE …)`` that
+computes every factor with CASE expressions and builds the breakdown with
+``jsonb_build_object``.  The same statement, narrowed to one id, scores a single new
+order, so the per-order and the bulk results can never disagree.  Time-dependent
+factors (ship-by, age) move with the clock: a scheduled task rescoring every few
+minutes keeps them current (``warehouses.tasks``).
+
+Policies are versioned: :func:`scoring_policy_publish` saves a new version, makes it
+active and rescoring runs (on commit, in a worker); :func:`scoring_policy_activate`
+goes back to an older version.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from orders.choices import OrderStatus
+from orders.models import Order
+from warehouses.models import ScoringPolicy
+
+SCORED_STATUSES = (OrderStatus.PAID, OrderStatus.ON_HOLD, OrderStatus.APPROVED,
+                   OrderStatus.ALLOCATED)
+WEIGHT_FIELDS = ("vip", "gold", "silver", "due_2h", "due_24h", "cold_chain", "high_value",
+                 "presale", "age_per_hour", "age_max", "amount_per_100", "amount_max")
+
+
+def scoring_policy_active() -> ScoringPolicy:
+    """The active version (an unsaved default when none was ever published)."""
+    return ScoringPolicy.objects.filter(active=True).first() or ScoringPolicy(version=0)
+
+
+def _signed(points: str) -> str:
+    """SQL text of a points expression with an explicit sign: '+30', '-10'."""
+    return f"(CASE WHEN ({points}) >= 0 THEN '+' ELSE '' END || ({points})::text)"
+
+
+def _item(factor: str, points: str, label: str) -> str:
+    """A one-element jsonb array for a non-zero factor, '[]' otherwise."""
+    return (f"(CASE WHEN ({points}) <> 0 THEN jsonb_build_array(jsonb_build_object("
+            f"'factor', '{factor}', 'points', ({points}), 'label', {label} || ' ' || {_signed(points)}"
+            f")) ELSE '[]'::jsonb END)")
+
+
+# (factor, points expression over the scored row ``s``, label expression)
+_FACTORS = [
+    ("customer_level", "s.p_level", "s.level"),
+    ("ship_by", "s.p_due", "s.due_label"),
+    ("cold_chain", "s.p_cold", "'cold chain'"),
+    ("high_value", "s.p_high", "'high value'"),
+    ("presale", "s.p_presale", "'presale'"),
+    ("age", "s.p_age", "'waiting ' || s.age_hours::text || ' h'"),
+    ("paid_amount", "s.p_amount", "'paid ¥' || s.paid_amount::text"),
+]
+
+_SCORED_ROWS = """
+SELECT o.id,
+       COALESCE(c.level, 'normal') AS level,
+       o.paid_amount,
+       CASE c.level WHEN 'vip' THEN %(vip)s WHEN 'gold' THEN %(gold)s
+                    WHEN 'silver' THEN %(silver)s ELSE 0 END AS p_level,
+       CASE WHEN o.promised_ship_by IS NULL THEN 0
+            WHEN o.promised_ship_by <= %(now)s + interval '2 hours' THEN %(due_2h)s
+            WHEN o.promised_ship_by <= %(now)s + interval '24 hours' THEN %(due_24h)s
+            ELSE 0 END AS p_due,
+       CASE WHEN o.promised_ship_by < %(now)s THEN 'overdue'
+            WHEN o.promised_ship_by <= %(now)s + interval '2 hours' THEN 'ships within 2 h'
+            ELSE 'ships within 24 h' END AS due_label,
+       CASE WHEN EXISTS (SELECT 1 FROM orders_orderline l JOIN orders_sku k ON k.id = l.sku_id
+                         WHERE l.order_id = o.id AND k.cold_chain)
+            THEN %(cold_chain)s ELSE 0 END AS p_cold,
+       CASE WHEN EXISTS (SELECT 1 FROM orders_orderline l JOIN orders_sku k ON k.id = l.sku_id
+                         WHERE l.order_id = o.id AND k.high_value)
+            THEN %(high_value)s ELSE 0 END AS p_high,
+       CASE WHEN o.presale THEN %(presale)s ELSE 0 END AS p_presale,
+       a.age_hours,
+       LEAST(%(age_max)s, FLOOR(a.age_hours * %(age_per_hour)s))::int AS p_age,
+       LEAST(%(amount_max)s, FLOOR(o.paid_amount / 100 * %(amount_per_100)s))::int AS p_amount
+FROM orders_order o
+LEFT JOIN orders_customer c ON c.id = o.customer_id
+CROSS JOIN LATERAL (
+    SELECT GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (%(now)s - COALESCE(o.paid_at, o.created_at)))
+                             / 3600))::int AS age_hours
+) a
+WHERE {where}
+"""
+
+_UPDATE = """
+UPDATE orders_order AS o
+SET priority_score = s.p_level + s.p_due + s.p_cold + s.p_high + s.p_presale + s.p_age + s.p_amount,
+    priority_breakdown = {breakdown}
+FROM ({rows}) AS s
+WHERE o.id = s.id
+{returning}
+"""
+
+
+def _sql(where: str, returning: bool) -> str:
+    breakdown = " || ".join(_item(*f) for f in _FACTORS)
+    return _UPDATE.format(breakdown=breakdown, rows=_SCORED_ROWS.format(where=where),
+                          returning="RETURNING o.priority_score, o.priority_breakdown" if returning else "")
+
+
+def _params(policy: ScoringPolicy, now: datetime) -> dict:
+    params = {name: getattr(policy, name) for name in WEIGHT_FIELDS}
+    params["now"] = now
+    return params
+
+
+def orders_rescore(*, policy: ScoringPolicy | None = None, now: datetime | None = None) -> int:
+    """Rescore every eligible order in ONE ``UPDATE`` statement; returns the row count."""
+    policy = policy or scoring_policy_active()
+    params = _params(policy, now or timezone.now())
+    params["statuses"] = list(SCORED_STATUSES)
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("o.status = ANY(%(statuses)s)", returning=False), params)
+        return cursor.rowcount
+
+
+def order_score(*, order: Order, policy: ScoringPolicy | None = None,
+                now: datetime | None = None) -> Order:
+    """Score one order with the same statement and refresh the in-memory fields
+    (so a later ``save()`` of this instance keeps the new score)."""
+    policy = policy or scoring_policy_active()
+    params = _params(policy, now or timezone.now())
+    params["id"] = order.pk
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("o.id = %(id)s", returning=True), params)
+        row = cursor.fetchone()
+    if row:
+        order.priority_score = Decimal(row[0])
+        breakdown = row[1]
+        if isinstance(breakdown, str):
+            import json
+
+            breakdown = json.loads(breakdown)
+        order.priority_breakdown = breakdown
+    return order
+
+
+def scoring_policy_publish(*, values: dict, actor=None, note: str = "",
+                           rescore: str = "async") -> ScoringPolicy:
+    """Save ``values`` (weights) as a new active version; rescoring follows.
+
+    ``rescore``: ``"async"`` (worker, after commit), ``"now"`` (same transaction) or
+    ``"no"``.
+    """
+    with transaction.atomic():
+        list(ScoringPolicy.objects.select_for_update().all())  # serialise publishers
+        version = (ScoringPolicy.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        ScoringPolicy.objects.filter(active=True).update(active=False)
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        weights = {k: v for k, v in values.items() if k in WEIGHT_FIELDS}
+        policy = ScoringPolicy.objects.create(version=version, active=True, note=note,
+                                              created_by=user, **weights)
+        _after_activation(policy, rescore)
+    return policy
+
+
+def scoring_policy_activate(*, policy: ScoringPolicy, actor=None, rescore: str = "async") -> ScoringPolicy:
+    """Make an older version active again; rescoring follows."""
+    with transaction.atomic():
+        list(ScoringPolicy.objects.select_for_update().all())
+        ScoringPolicy.objects.filter(active=True).exclude(pk=policy.pk).update(active=False)
+        ScoringPolicy.objects.filter(pk=policy.pk).update(active=True)
+        policy.active = True
+        _after_activation(policy, rescore)
+    return policy
+
+
+def _after_activation(policy: ScoringPolicy, rescore: str) -> None:
+    if rescore == "now":
+        orders_rescore(policy=policy)
+    elif rescore == "async":
+        from core.tasks_util import enqueue_on_commit
+        from warehouses.tasks import orders_rescore_task
+
+        enqueue_on_commit(orders_rescore_task)
+
+
+def score_for_status_change(*, order: Order, from_status, to_status, actor, source) -> None:
+    """``on_status_changed`` handler: an order entering the eligible set gets its score."""
+    if to_status in SCORED_STATUSES and from_status not in SCORED_STATUSES:
+        order_score(order=order)
