@@ -24,7 +24,8 @@ TIMESTAMP_TOLERANCE = 600
 def _answer(code: int, msg: str, data: str = "{}", sub_code: str = "", sub_msg: str = "") -> HttpResponse:
     # ``data`` is spliced in as text: stored documents keep their exact numbers.
     head = json.dumps({"code": code, "msg": msg, "sub_code": sub_code, "sub_msg": sub_msg,
-                       "log_id": uuid.uuid4().hex}, ensure_ascii=False)
+                       "log_id": uuid.uuid4().hex}, ensure_ascii=False,
+                      separators=(",", ":"))
     return HttpResponse(head[:-1] + ',"data":' + data + "}", content_type="application/json")
 
 
