@@ -16,6 +16,20 @@ from orders.models import Customer, Order, OrderEvent, OrderLine, Shop, Sku
 from orders.services.transitions import order_available_transitions, order_transition
 
 
+TRANSITION_LABELS = {
+    "pay": _("Confirm payment"),
+    "approve": _("Approve"),
+    "hold": _("Put on hold"),
+    "release": _("Release"),
+    "allocate": _("Allocate stock"),
+    "start_picking": _("Start picking"),
+    "ship": _("Ship"),
+    "deliver": _("Mark delivered"),
+    "complete": _("Complete"),
+    "cancel": _("Cancel order"),
+}
+
+
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "channel", "api_base_url", "active"]
@@ -171,7 +185,9 @@ class OrderAdmin(BigTableAdminMixin, admin.ModelAdmin):
             self.message_user(request, exc.message, messages.ERROR)
         else:
             self.message_user(
-                request, _("Order %(order)s: %(name)s done.") % {"order": order, "name": name},
+                request,
+                _("Order %(order)s: %(action)s done.")
+                % {"order": order, "action": TRANSITION_LABELS.get(name, name)},
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
@@ -181,7 +197,8 @@ class OrderAdmin(BigTableAdminMixin, admin.ModelAdmin):
         order = self.get_object(request, object_id)
         if order is not None:
             extra_context["transitions"] = [
-                (name, reverse("admin:orders_order_transition", args=[order.pk, name]))
+                (name, TRANSITION_LABELS.get(name, name),
+                 reverse("admin:orders_order_transition", args=[order.pk, name]))
                 for name in order_available_transitions(order=order, user=request.user)
             ]
         return super().change_view(request, object_id, form_url, extra_context)
