@@ -12,8 +12,10 @@ The pipeline keeps a set of *alive* candidates (active warehouses).  Rules run i
 * ``sku_pin``         lines of the SKU must ship from the warehouse; decides when that
                       warehouse can ship the whole order.
 * ``region``          receiver province in the list → the warehouse, if it can ship all.
-* ``cold_chain``      an order with a cold-chain SKU drops warehouses without cold chain.
-* ``capacity``        drops warehouses whose daily capacity is used up today.
+* ``cold_chain``      an order with a cold-chain SKU drops warehouses without cold chain;
+                      decides when exactly one is left and it can ship everything.
+* ``capacity``        drops warehouses whose daily capacity is used up today; decides
+                      like ``cold_chain``.
 * ``single``          keeps the warehouses that can ship everything; decides if one is left.
 * ``fewest_packages`` as ``single``; when none can ship everything, splits the order over
                       the fewest warehouses (ties: shortest total distance).
@@ -253,9 +255,14 @@ def order_route(*, order: Order, rules: list[RoutingRule] | None = None) -> Rout
             if ctx.cold:
                 drop(rule, lambda c: c.warehouse.cold_chain)
             step["result"] = f"{len(alive)} left" if ctx.cold else "not a cold-chain order"
+            if ctx.cold and len(alive) == 1 and full(alive):
+                return decide(_rule_ref(rule), whole(alive[0]))
         elif rule.kind == K.CAPACITY:
+            before = len(alive)
             drop(rule, lambda c: c.capacity_left > 0)
             step["result"] = f"{len(alive)} left"
+            if len(alive) == 1 and before > 1 and full(alive):
+                return decide(_rule_ref(rule), whole(alive[0]))
         elif rule.kind == K.SKU_PIN:
             target = by_code.get(params.get("warehouse"))
             hit = [ln for ln in lines if ln.sku.code == params.get("sku")]
