@@ -98,6 +98,11 @@ def _refuse(delivery: Delivery, exc: ContractViolation, now) -> None:
 
 def deliveries_claim(*, limit: int | None = None, skip_subscriptions=()) -> list[Job]:
     """Claim up to ``limit`` due head-of-queue deliveries; commit before returning."""
+    return _claim(limit=limit, skip_subscriptions=skip_subscriptions)[0]
+
+
+def _claim(*, limit, skip_subscriptions) -> tuple[list[Job], int]:
+    """(jobs to send, rows settled without sending — refused by their contract)."""
     limit = limit or policy("batch_size")
     threshold = policy("breaker_threshold")
     margin = policy("lease_margin")
@@ -107,12 +112,13 @@ def deliveries_claim(*, limit: int | None = None, skip_subscriptions=()) -> list
             cursor.execute(CLAIM_SQL, [list(skip_subscriptions), limit])
             ids = [row[0] for row in cursor.fetchall()]
         if not ids:
-            return []
+            return [], 0
         rows = (Delivery.objects.filter(pk__in=ids)
                 .select_related("event", "subscription", "subscription__contract")
                 .order_by("next_attempt_at", "seq"))
         now = timezone.now()
         probing: set[int] = set()
+        refused = 0
         claimed: list[Delivery] = []
         for delivery in rows:
             sub = delivery.subscription
@@ -126,6 +132,7 @@ def deliveries_claim(*, limit: int | None = None, skip_subscriptions=()) -> list
                     delivery.body = delivery_body_build(delivery)
                 except ContractViolation as exc:
                     _refuse(delivery, exc, now)
+                    refused += 1
                     continue
             contract = sub.contract
             timeout = float(contract.timeout_seconds if contract else Decimal(10))
@@ -142,7 +149,7 @@ def deliveries_claim(*, limit: int | None = None, skip_subscriptions=()) -> list
                 rate=contract.max_requests_per_second if contract else None,
             ))
         Delivery.objects.bulk_update(claimed, ["status", "attempts", "lease_until", "body"])
-    return jobs
+    return jobs, refused
 
 
 def delivery_unclaim(job: Job, *, wait: float) -> None:
@@ -302,7 +309,9 @@ def deliveries_relay(*, budget: float | None = None, schedule_later=None) -> int
     while time.monotonic() < deadline:
         now = time.monotonic()
         skip = [sub for sub, until in throttled.items() if until > now]
-        jobs = deliveries_claim(skip_subscriptions=skip)
+        jobs, refused = _claim(limit=None, skip_subscriptions=skip)
+        if refused and not jobs:
+            continue
         if jobs:
             for job in jobs:
                 if throttled.get(job.subscription_id, 0) > time.monotonic():
