@@ -76,33 +76,39 @@ def order_number_get(*, contract: Contract, oid: UUID) -> str:
                             code="contract_order_number_exhausted")
 
 
-def order_numbers_assign(*, contract: Contract, oids: Iterable[UUID], batch: int = 5000) -> int:
-    """Derive and store numbers for many orders at once (backfills, load tests)."""
+BULK_SQL = """
+INSERT INTO subscribers_downstreamordernumber (contract_id, oid, number, created_at)
+SELECT %s, t.oid, t.number, now() FROM unnest(%s::uuid[], %s::text[]) AS t(oid, number)
+ON CONFLICT DO NOTHING
+RETURNING oid
+"""
+
+
+def order_numbers_assign(*, contract: Contract, oids: Iterable[UUID], batch: int = 20000) -> int:
+    """Derive and store numbers for many orders at once (backfills, load tests).
+
+    Orders that already have a number keep it; the rare hash collisions fall back to the
+    one-by-one path, which bumps the counter.  Returns how many orders have a number.
+    """
     if not contract.order_number_length:
         return 0
-    oids = list(oids)
-    created = 0
+    from django.db import connection
+
+    oids = list(dict.fromkeys(oids))
     for start in range(0, len(oids), batch):
         chunk = oids[start : start + batch]
-        taken = set()
-        rows = []
-        for oid in chunk:
-            number = _derive(contract, oid, 0)
-            if number in taken:
-                continue  # resolved one by one below
-            taken.add(number)
-            rows.append(DownstreamOrderNumber(contract=contract, oid=oid, number=number))
-        DownstreamOrderNumber.objects.bulk_create(rows, ignore_conflicts=True)
-        stored = set(
-            DownstreamOrderNumber.objects.filter(contract=contract, oid__in=chunk)
-            .values_list("oid", flat=True)
-        )
-        created += len(stored)
-        for oid in chunk:
-            if oid not in stored:
-                order_number_get(contract=contract, oid=oid)
-                created += 1
-    return created
+        numbers = [_derive(contract, oid, 0) for oid in chunk]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(BULK_SQL, [contract.pk, chunk, numbers])
+            inserted = {row[0] for row in cursor.fetchall()}
+        missing = [oid for oid in chunk if oid not in inserted]
+        if missing:
+            have = set(DownstreamOrderNumber.objects.filter(contract=contract, oid__in=missing)
+                       .values_list("oid", flat=True))
+            for oid in missing:
+                if oid not in have:
+                    order_number_get(contract=contract, oid=oid)
+    return len(oids)
 
 
 def contract_check(*, contract: Contract | None, order_number: str | None, body: bytes) -> None:
