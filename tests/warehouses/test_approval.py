@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 
 from core.errors import PermissionDenied
 from orders.canonical import CanonicalBuyer
-from orders.models import Customer, Order
+from orders.models import Customer
 from tests.factories.orders import make_sku
 from tests.factories.warehouses import make_order, receiver
 from warehouses.models import ApprovalRule, PriceFloor
@@ -175,3 +175,24 @@ def test_reject_cancels_the_order(second_review_order, group_user):
     order = order_review_reject(oid=second_review_order.oid, actor=group_user("ops"), note="fraud")
     assert order.status == "cancelled"
     assert order.events.get(type="order.cancelled").payload["note"] == "rejected in review: fraud"
+
+
+def test_release_cannot_bypass_four_eyes(second_review_order, api_client, group_user):
+    alice = group_user("ops", "alice")
+    order_review_approve(oid=second_review_order.oid, actor=alice)
+    api_client.force_authenticate(alice)
+    response = api_client.post(f"/api/v1/orders/{second_review_order.oid}/transitions/release/",
+                               {}, format="json")
+    assert (response.status_code, response.json()["code"]) == (403, "four_eyes")
+
+
+def test_manual_approve_of_a_paid_order_cannot_skip_second_level_rules(api_client, group_user):
+    order = make_order([("SKU-1", 1, "60000.00")], evaluate=False)
+    api_client.force_authenticate(group_user("ops"))
+    response = api_client.post(f"/api/v1/orders/{order.oid}/transitions/approve/", {},
+                               format="json")
+    assert (response.status_code, response.json()["code"]) == (409, "second_review_required")
+    small = make_order(evaluate=False)
+    response = api_client.post(f"/api/v1/orders/{small.oid}/transitions/approve/", {},
+                               format="json")
+    assert response.status_code == 200

@@ -45,8 +45,9 @@ class ApprovalVerdict:
     matched: list[ApprovalRule] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        ref = (lambda r: {"id": r.pk, "name": r.name, "condition": r.condition,
-                          "outcome": r.outcome})
+        def ref(r: ApprovalRule) -> dict:
+            return {"id": r.pk, "name": r.name, "condition": r.condition, "outcome": r.outcome}
+
         return {"outcome": self.outcome, "rule": ref(self.rule) if self.rule else None,
                 "matched": [ref(r) for r in self.matched]}
 
@@ -216,9 +217,11 @@ def order_review_reject(*, oid, actor, source: str = "admin", note: str = "") ->
 
 
 def four_eyes_guard(*, order: Order, name: str, actor, params: dict):
-    """Transition guard for the public ``approve`` (API, admin button) on second-level
-    review orders.  The system (``actor=None``) is trusted.
+    """Transition guard for the public ``approve`` and ``release`` (API, admin buttons)
+    of second-level review orders.  The system (``actor=None``) is trusted.
 
+    * a person approving a still-``paid`` order the rules would send to second-level
+      review → 409 ``second_review_required``;
     * the same user again → 403 ``four_eyes``;
     * a second approval without the second-level permission → 403;
     * no approval yet: recorded as the first one when ``orders.services.transitions``
@@ -226,7 +229,15 @@ def four_eyes_guard(*, order: Order, name: str, actor, params: dict):
       order); otherwise 409 ``first_approval_required`` — the first approval is then
       given with ``POST /api/v1/reviews/<oid>/approve/`` or in the admin review queue.
     """
-    if name != "approve" or actor is None or order.hold_reason != HoldReason.SECOND_REVIEW:
+    if name not in ("approve", "release") or actor is None:
+        return None
+    if order.status == OrderStatus.PAID:
+        # Approved by hand before the rules ran: the rules still may not be skipped.
+        if approval_evaluate(order=order).outcome == ApprovalOutcome.SECOND_REVIEW:
+            raise Conflict("this order needs a second-level review; wait for the approval "
+                           "rules to hold it", code="second_review_required")
+        return None
+    if order.hold_reason != HoldReason.SECOND_REVIEW:
         return None
     approvals = _four_eyes(order, actor)
     if approvals:
