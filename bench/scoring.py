@@ -33,7 +33,7 @@ LEVELS = ["normal", "normal", "silver", "gold", "vip"]
 def load(n: int) -> None:
     from django.db import connection
 
-    from orders.models import Customer, Order, OrderLine, Shop, Sku
+    from orders.models import Customer, Order, Shop, Sku
 
     have = Order.objects.count()
     if have >= n:
