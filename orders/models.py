@@ -287,6 +287,8 @@ class Order(ConcurrentTransitionMixin, models.Model):
     )
     def sync_from_channel(self, target: str):
         """Move forward to what the platform says; the service decides it is a forward move."""
+        if target != S.ON_HOLD:
+            self.hold_reason = ""
         return target
 
 

@@ -132,6 +132,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Spreadsheet exports never carry live formulas (=, +, -, @ are escaped).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
 DRAMATIQ_REDIS_URL = ENV.redis_url
 DRAMATIQ_BROKER = {
     "BROKER": "dramatiq.brokers.redis.RedisBroker",

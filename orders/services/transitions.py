@@ -31,7 +31,10 @@ TRANSITION_PARAMS = {
 }
 
 # Guards registered by other apps (e.g. four-eyes second-level review). Each is called as
-# guard(order=, name=, actor=, params=) with the row locked and may raise a DomainError.
+# guard(order=, name=, actor=, params=) with the row locked and may raise a DomainError, or
+# complete the request itself (a first review approval, an allocation that reserves stock) and
+# return the order: then the plain transition is not applied.
+GUARDS_MAY_HANDLE = True
 _guards: list = []
 
 
@@ -84,7 +87,9 @@ def order_transition(
                 details={"status": order.status, "transition": name, "reason": "permission"},
             )
         for guard in list(_guards):
-            guard(order=order, name=name, actor=actor, params=kwargs)
+            handled = guard(order=order, name=name, actor=actor, params=kwargs)
+            if handled is not None:
+                return handled
         return order_apply_transition(
             order=order, method=method, actor=actor, source=source, kwargs=kwargs, note=note
         )

@@ -142,8 +142,6 @@ def test_out_of_order_and_duplicated_messages_converge(platform):
     check()
 
 
-@pytest.mark.xfail(strict=True, reason="orders: sync_from_channel keeps hold_reason when leaving "
-                   "on_hold (lead to clear it); remove this marker when fixed")
 def test_channel_cancel_of_a_channel_held_order_clears_the_hold_reason():
     """Found by the property above: hold → close skips the lift, and the reason stays."""
     shop = make_platform_shop("taobao")

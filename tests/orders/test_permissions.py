@@ -37,7 +37,10 @@ def test_finance_cannot_apply_warehouse_transitions(api_client, group_user):
 
 
 def test_warehouse_can_apply_warehouse_transitions(api_client, group_user):
+    from tests.factories.warehouses import make_warehouse, set_stock
+
     order = order_in_status("approved")
+    set_stock(make_warehouse("SH"), "SKU-1", 5)
     warehouse = group_user("warehouse")
     assert _post(api_client, warehouse, order, "allocate").status_code == 200
     assert _post(api_client, warehouse, order, "start_picking").status_code == 200
