@@ -10,6 +10,7 @@ import redis
 from core import schedule
 
 from .policy import policy
+from .services.outbox import KICK_PENDING_KEY, relay_kick
 from .services.ratelimit import redis_client
 from .services.relay import deliveries_relay, deliveries_requeue_expired
 
@@ -32,7 +33,12 @@ def _schedule_later(seconds: float) -> None:
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=0, time_limit=120_000)
 def deliveries_relay_task() -> None:
-    deliveries_relay(budget=policy("relay_budget"), schedule_later=_schedule_later)
+    try:
+        redis_client().delete(KICK_PENDING_KEY)
+    except redis.RedisError:
+        pass
+    deliveries_relay(budget=policy("relay_budget"), schedule_later=_schedule_later,
+                     on_backlog=relay_kick)
 
 
 @schedule.every(seconds=5)

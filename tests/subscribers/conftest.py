@@ -39,6 +39,7 @@ def receiver():
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
 
         def log_message(self, *args):  # quiet
             pass

@@ -42,8 +42,11 @@ def _connection(scheme: str, netloc: str, timeout: float) -> http.client.HTTPCon
             conn = http.client.HTTPConnection(netloc, timeout=timeout)
         pool[key] = conn
     conn.timeout = timeout
-    if conn.sock is not None:
-        conn.sock.settimeout(timeout)
+    if conn.sock is None:
+        conn.connect()
+        # Small request/response pairs: no Nagle delay (40 ms with delayed ACKs).
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    conn.sock.settimeout(timeout)
     return conn
 
 
@@ -73,9 +76,9 @@ def http_post_now(*, url: str, body: bytes, headers: dict[str, str], timeout: fl
     }
     started = time.monotonic()
     for attempt in (1, 2):
-        conn = _connection(parts.scheme, parts.netloc, timeout)
-        reused = conn.sock is not None
+        reused = (parts.scheme, parts.netloc) in getattr(_local, "pool", {})
         try:
+            conn = _connection(parts.scheme, parts.netloc, timeout)
             conn.request("POST", path, body=body, headers=all_headers)
             response = conn.getresponse()
             excerpt = response.read(EXCERPT_BYTES + 1)

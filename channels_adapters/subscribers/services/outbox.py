@@ -23,10 +23,27 @@ from ..models import Delivery, OutboxEvent, Subscription
 from ..policy import policy
 
 
-def relay_kick() -> None:
-    """Ask a worker to run the relay now (used on commit and by the sweeper)."""
-    from ..tasks import deliveries_relay_task
+KICK_PENDING_KEY = "liuzhuan:subscribers:kick-pending"
 
+
+def relay_kick() -> None:
+    """Ask a worker to run the relay now (on commit; by a busy relay for help).
+
+    Kicks coalesce: while one relay message waits in the queue, more would only find
+    nothing to do, so a Redis flag (cleared by the run when it starts, expiring anyway)
+    skips them.  A run that keeps finding full batches kicks a helper, so parallelism
+    follows the backlog.
+    """
+    import redis as redis_lib
+
+    from ..tasks import deliveries_relay_task
+    from .ratelimit import redis_client
+
+    try:
+        if not redis_client().set(KICK_PENDING_KEY, 1, nx=True, px=2000):
+            return
+    except redis_lib.RedisError:
+        pass  # no coalescing without Redis; the message itself is what matters
     deliveries_relay_task.send()
 
 

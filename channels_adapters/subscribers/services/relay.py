@@ -296,11 +296,13 @@ def _process(job: Job, throttled: dict[int, float], paused: set[int]) -> bool:
     return True
 
 
-def deliveries_relay(*, budget: float | None = None, schedule_later=None) -> int:
+def deliveries_relay(*, budget: float | None = None, schedule_later=None,
+                     on_backlog=None) -> int:
     """Deliver until nothing is claimable (or ``budget`` seconds passed); return sends.
 
     ``schedule_later(seconds)`` is called when the next delivery is due later (a retry
-    backoff): the relay task uses it to enqueue a delayed run.
+    backoff): the relay task uses it to enqueue a delayed run.  ``on_backlog()`` is called
+    when a claim comes back full (more work than one loop sends): ask for a helper run.
     """
     deadline = time.monotonic() + (budget if budget is not None else policy("relay_budget"))
     throttled: dict[int, float] = {}
@@ -313,6 +315,8 @@ def deliveries_relay(*, budget: float | None = None, schedule_later=None) -> int
         if refused and not jobs:
             continue
         if jobs:
+            if on_backlog and len(jobs) >= policy("batch_size"):
+                on_backlog()
             for job in jobs:
                 if throttled.get(job.subscription_id, 0) > time.monotonic():
                     delivery_unclaim(job, wait=throttled[job.subscription_id] - time.monotonic())
