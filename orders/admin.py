@@ -105,7 +105,7 @@ class OrderAdmin(BigTableAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/orders/order/change_form.html"
     list_display = ["oid_short", "channel", "shop", "channel_order_id", "status", "hold_reason",
                     "paid_amount", "receiver_name", "priority_score", "warehouse", "created_at"]
-    list_filter = ["status", "channel", "shop", "hold_reason", "refund_status",
+    list_filter = ["status", "channel", "shop", "warehouse", "hold_reason", "refund_status",
                    ("created_at", admin.DateFieldListFilter)]
     search_fields = ["=channel_order_id", "=receiver_phone"]
     search_help_text = _("OID, channel order id or receiver phone (exact)")

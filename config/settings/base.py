@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "django_dramatiq",
+    "admincharts",  # only for its bundled Chart.js (static/admincharts/chart.min.js)
     "core",
     "orders",
     "warehouses",
