@@ -152,7 +152,9 @@ class SubscriptionAdmin(RetryPermissionMixin, admin.ModelAdmin):
 class ContractForm(forms.ModelForm):
     class Meta:
         model = Contract
-        fields = "__all__"
+        fields = ["name", "system", "notes", "order_number_length", "order_number_prefix",
+                  "order_number_charset", "max_requests_per_second", "timeout_seconds",
+                  "payload_variant", "max_body_bytes"]
 
 
 @admin.register(Contract)

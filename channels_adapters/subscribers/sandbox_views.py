@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.errors import NotFound
 
-from .services.sandbox import sandbox_received_list, sandbox_receive
+from .services.sandbox import sandbox_receive, sandbox_received_list
 
 
 @csrf_exempt

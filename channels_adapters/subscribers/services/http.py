@@ -98,7 +98,7 @@ def http_post_now(*, url: str, body: bytes, headers: dict[str, str], timeout: fl
             if reused and attempt == 1:
                 continue
             error = f"{type(exc).__name__}: {exc}"
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             _drop(parts.scheme, parts.netloc)
             error = f"timeout after {timeout:g}s"
         except (OSError, http.client.HTTPException, ValueError) as exc:

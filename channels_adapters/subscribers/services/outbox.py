@@ -22,7 +22,6 @@ from ..event_types import EVENT_TYPES, ORDER_EVENT_TYPES
 from ..models import Delivery, OutboxEvent, Subscription
 from ..policy import policy
 
-
 KICK_PENDING_KEY = "liuzhuan:subscribers:kick-pending"
 
 

@@ -162,6 +162,10 @@ def delivery_unclaim(job: Job, *, wait: float) -> None:
 
 def delivery_send_now(job: Job) -> HttpResult:
     """POST the stored body, signed for this attempt.  Signed bytes = sent bytes."""
+    from ..writeback import SCHEME, platform_writeback_now
+
+    if job.url.startswith(SCHEME):
+        return platform_writeback_now(url=job.url, body=job.body)
     body = job.body.encode("utf-8")
     timestamp = str(int(time.time()))
     headers = {

@@ -19,7 +19,12 @@ MIN_SECRET = 16
 
 
 def _validate(*, url=None, secret=None, event_types=None) -> None:
-    if url is not None:
+    if url is not None and url.startswith("platform:"):
+        from orders.choices import Channel
+
+        if url[len("platform:"):] not in Channel.values:
+            raise ValidationFailed("unknown platform in platform:<channel>", code="invalid_url")
+    elif url is not None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValidationFailed("the URL must be http(s)://host/…", code="invalid_url",
