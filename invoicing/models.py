@@ -155,6 +155,9 @@ class TaxProfileVersion(models.Model):
             models.UniqueConstraint(fields=["profile", "version"], name="taxprofileversion_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.profile_id} v{self.version}"
+
 
 class OrderTaxProfile(models.Model):
     """Which profile an order invoices to, found automatically (customer or channel fields)."""
@@ -167,6 +170,9 @@ class OrderTaxProfile(models.Model):
     class Meta:
         verbose_name = _("order tax profile link")
         verbose_name_plural = _("order tax profile links")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.profile_id}"
 
 
 class RequestStatus(models.TextChoices):
@@ -329,6 +335,9 @@ class GatewayAttempt(models.Model):
         verbose_name_plural = _("gateway attempts")
         ordering = ["invoice_id", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.operation} {self.http_status} {self.code}"
+
 
 class InvoiceEvent(models.Model):
     """Append-only timeline of a request, written in the transaction of the change."""
@@ -346,6 +355,9 @@ class InvoiceEvent(models.Model):
         verbose_name = _("invoice event")
         verbose_name_plural = _("invoice events")
         ordering = ["request_id", "id"]
+
+    def __str__(self) -> str:
+        return self.type
 
 
 def new_request_id() -> str:

@@ -18,9 +18,9 @@ from invoicing.api.serializers import (
     TaxCodeSerializer,
     TaxProfileSerializer,
 )
+from invoicing.services.profiles import tax_profile_create, tax_profile_update
 from invoicing.services.red import invoice_red_create
 from invoicing.services.requests import invoice_request_create, invoice_request_submit
-from invoicing.services.profiles import tax_profile_create, tax_profile_update
 
 
 def perm(codename: str, *, safe_too: bool = False):
