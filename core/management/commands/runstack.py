@@ -46,6 +46,8 @@ class Command(BaseCommand):
             "REDIS_URL": settings.ENV.redis_url,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev"),
             "PYTHONUNBUFFERED": "1",
+            # An idle dramatiq consumer polls every 100 ms instead of 1 s: sub-second webhooks.
+            "dramatiq_worker_timeout": os.environ.get("dramatiq_worker_timeout", "100"),
         }
         extra = extra + list(getattr(settings, "LIUZHUAN_EXTRA_PROCESSES", []))
         children: dict[str, subprocess.Popen] = {}

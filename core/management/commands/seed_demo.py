@@ -7,6 +7,7 @@ master data and the demo orders, in INSTALLED_APPS order.
 from __future__ import annotations
 
 import importlib
+import inspect
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
@@ -32,7 +33,10 @@ class Command(BaseCommand):
                 if exc.name != f"{config.name}.demo":
                     raise
                 continue
-            self.stdout.write(f"{config.label}: {module.seed(stdout=self.stdout)}")
+            kwargs = {"stdout": self.stdout}
+            if "port" in inspect.signature(module.seed).parameters:
+                kwargs["port"] = port
+            self.stdout.write(f"{config.label}: {module.seed(**kwargs)}")
 
 
 def orders_seed(count: int) -> int:
