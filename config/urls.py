@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("invoicing.api.urls")),
     path("", include("channels_adapters.api.urls")),
     path("", include("channels_adapters.subscribers.api_urls")),
+    path("", include("orders.alerts.api.urls")),
 ]
 
 urlpatterns = [

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "invoicing",
     "channels_adapters",
     "channels_adapters.subscribers",
+    "orders.alerts",
 ]
 
 MIDDLEWARE = [
