@@ -2,7 +2,7 @@
 
 The sandbox logs every arrival (Redis clock).  Acceptance: ≤ 5 arrivals in every
 sliding 1-second window, no 429 reaches a user, each request issued exactly once.
-Takes ~70 s (300 at 4.5/s).
+Takes ~75 s (300 at 4.2/s).
 """
 
 import threading
@@ -65,7 +65,9 @@ def test_token_bucket_spaces_calls_across_threads(settings):
 def test_300_requests_two_workers_rate_limited_exactly_once(live_server, settings, sandbox):
     settings.INVOICING_GATEWAY_URL = live_server.url + "/sandbox/tax/"
     settings.INVOICING_SANDBOX_RATE = 5
-    settings.INVOICING_GATEWAY_RATE = 4.5
+    # 4.2/s: a stalled thread on a loaded machine (we saw ~200 ms) must not push six calls
+    # into one sandbox second; 300 calls then take ~71 s.
+    settings.INVOICING_GATEWAY_RATE = 4.2
     settings.INVOICING_GATEWAY_BACKOFF = 0.2
     set_gateway_client(None)
     broker = dramatiq.get_broker()
