@@ -85,13 +85,13 @@ class BindingOutSerializer(serializers.Serializer):
 # ----------------------------------------------------------------------------- input
 
 
-class BuyerInSerializer(serializers.Serializer):
+class OrderBuyerInSerializer(serializers.Serializer):
     channel_buyer_id = StrictCharField(max_length=128, required=False, allow_blank=True, default="")
     nick = StrictCharField(max_length=128, required=False, allow_blank=True, default="")
     level = serializers.ChoiceField(choices=CustomerLevel.choices, required=False, allow_null=True)
 
 
-class ReceiverInSerializer(serializers.Serializer):
+class OrderReceiverInSerializer(serializers.Serializer):
     name = StrictCharField(max_length=255, required=False, allow_blank=True, default="")
     phone = StrictCharField(max_length=255, required=False, allow_blank=True, default="")
     province = StrictCharField(max_length=64, required=False, allow_blank=True, default="")
@@ -145,8 +145,8 @@ class OrderIngestSerializer(serializers.Serializer):
     refund_status = serializers.ChoiceField(
         choices=RefundStatus.choices, required=False, default=RefundStatus.NONE
     )
-    buyer = BuyerInSerializer(required=False)
-    receiver = ReceiverInSerializer(required=False)
+    buyer = OrderBuyerInSerializer(required=False)
+    receiver = OrderReceiverInSerializer(required=False)
     amounts = AmountsInSerializer()
     currency = StrictCharField(max_length=3, required=False, default="CNY")
     presale = serializers.BooleanField(required=False, default=False)

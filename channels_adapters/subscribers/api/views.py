@@ -96,6 +96,7 @@ class SubscriptionDetailView(APIView):
     def patch(self, request, pk):
         return self._update(request, pk, partial=True)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         subscription_delete(subscription=_subscription(pk), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
