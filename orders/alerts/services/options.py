@@ -187,8 +187,9 @@ def fulfillment_options(*, order: Order, today: date | None = None) -> Fulfillme
 def _transfers(order, home, warehouses, stock, need, policy, today) -> list[dict]:
     point = centroid(order.receiver_province, order.receiver_city)
     found = []
+    cold = any(ln.sku.cold_chain for ln in order.lines.all() if ln.sku_id)
     for w in warehouses:
-        if w == home or not stock.has(w, need):
+        if w == home or not stock.has(w, need) or (cold and not w.cold_chain):
             continue
         km = _distance(home, w)
         wp = warehouse_point(w)
@@ -253,7 +254,8 @@ def _substitutes(order, home, warehouses, short, subs, stock, policy) -> list[di
     for ln in short:
         found = []
         for sub in subs[ln.sku_id]:
-            where = [w for w in warehouses if stock.available[(w.pk, sub.pk)] >= ln.quantity]
+            where = [w for w in warehouses if stock.available[(w.pk, sub.pk)] >= ln.quantity
+                     and (w.cold_chain or not sub.cold_chain)]
             if not where:
                 continue
             at = home if home in where else min(

@@ -33,7 +33,7 @@ def order_lines_substitute(*, order_oid, swaps: dict[int, str], actor=None, sour
         if order.status not in EDITABLE:
             raise Conflict(f"lines of an order in status {order.status} cannot change",
                            code="lines_not_editable", details={"status": order.status})
-        lines = {ln.line_no: ln for ln in OrderLine.objects.select_for_update()
+        lines = {ln.line_no: ln for ln in OrderLine.objects.select_for_update(of=("self",))
                  .filter(order=order, line_no__in=list(swaps)).select_related("sku")}
         missing = sorted(set(swaps) - set(lines))
         if missing:
