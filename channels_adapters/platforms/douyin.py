@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
+from datetime import timedelta
 
 from orders.canonical import CanonicalBuyer, CanonicalLine, CanonicalOrder, CanonicalReceiver
 
 from . import base as b
+from . import http
 from .registry import GatewayError, Platform, register
 from .signing import equal
 
@@ -81,6 +80,9 @@ class Douyin(Platform):
     name = "douyin"
     channel = "douyin"
     envelope_keys = ("data", "shop_order_detail")
+    # searchList: page from 0, size ≤ 100 (§5.1); window is the sandbox's choice.
+    pull_rules = http.PullRules(max_window=timedelta(hours=1), page_size=100, first_page=0,
+                                backwards=True)
 
     def unwrap(self, document: dict) -> dict:
         if "data" in document:
@@ -240,32 +242,24 @@ class Douyin(Platform):
                                   sign_method=headers.get("sign-method", ""))
         return equal(headers.get("event-sign", ""), expected)
 
-    # ---- gateway
+    # ---- API client (open API paths; method = path with "/" → ".")
     def request_url(self, *, shop, method: str, param_json: str, timestamp: int | None = None) -> str:
+        from channels_adapters import clock
+
         params = {
             "app_key": shop.app_key, "method": method, "access_token": shop.access_token,
-            "param_json": param_json, "timestamp": str(timestamp or int(time.time())), "v": "2",
+            "param_json": param_json, "timestamp": str(timestamp or int(clock.now().timestamp())), "v": "2",
             "sign_method": "hmac-sha256",
         }
         params["sign"] = self.sign_request(params, secret=shop.app_secret)
         query = {k: v for k, v in params.items() if k != "param_json"}
-        path = "/" + method.replace(".", "/")
-        return f"{shop.api_base_url.rstrip('/')}{path}?{urllib.parse.urlencode(query)}"
+        return f"{self.gateway_url(shop, method.replace('.', '/'))}?{urllib.parse.urlencode(query)}"
 
-    def fetch_order_detail(self, *, shop, channel_order_id: str, timeout: float = 10.0) -> bytes:
-        if not shop.api_base_url:
-            raise GatewayError(f"shop {shop.code} has no api_base_url")
-        body = self.param_json({"shop_order_id": channel_order_id})
-        url = self.request_url(shop=shop, method="order.orderDetail", param_json=body)
-        request = urllib.request.Request(
-            url, data=body.encode("utf-8"), method="POST",
-            headers={"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                raw = response.read(8 * 1024 * 1024)
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise GatewayError(f"Doudian gateway unreachable: {exc}") from exc
+    def call(self, shop, method: str, params: dict, *, timeout: float = 10.0) -> tuple[bytes, dict]:
+        body = self.param_json(params)
+        url = self.request_url(shop=shop, method=method, param_json=body)
+        raw = http.call(url, body=body.encode("utf-8"), timeout=timeout,
+                        headers={"Content-Type": "application/json;charset=UTF-8", "Accept": "application/json"})
         try:
             envelope = b.loads(raw)
         except b.DocumentError as exc:
@@ -273,5 +267,33 @@ class Douyin(Platform):
         code = str(envelope.get("code", "")) if isinstance(envelope, dict) else ""
         if code != "10000":
             msg = envelope.get("msg", "") if isinstance(envelope, dict) else ""
-            raise GatewayError(f"Doudian gateway error {code}: {msg}")
+            sub = str(envelope.get("sub_code", "")) if isinstance(envelope, dict) else ""
+            text = f"Doudian gateway error {code}: {msg}"
+            if code == "40010" or "frequent" in sub:
+                raise http.RateLimited(text)
+            if "already-shipped" in sub:
+                raise http.AlreadyShipped(text, code=code, sub_code=sub)
+            raise http.PlatformRejected(text, code=code, sub_code=sub)
+        return raw, envelope
+
+    def fetch_order_detail(self, *, shop, channel_order_id: str, timeout: float = 10.0) -> bytes:
+        raw, _ = http.with_retry(lambda: self.call(shop, "order.orderDetail", {"shop_order_id": channel_order_id},
+                                                   timeout=timeout))
         return raw
+
+    def list_changed(self, *, shop, start, end, page: int, page_size: int) -> http.Page:
+        _, envelope = http.with_retry(lambda: self.call(shop, "order.searchList", {
+            "update_time_start": int(start.timestamp()), "update_time_end": int(end.timestamp()),
+            "page": page, "size": page_size, "order_by": "update_time", "order_asc": True,
+        }))
+        data = b.obj(envelope.get("data"), "data")
+        orders = [b.obj(o, "shop_order_list[]") for o in b.array(data.get("shop_order_list"), "shop_order_list")]
+        return http.Page(total=b.integer(data.get("total"), "total", default=0), orders=[
+            http.ListedOrder(order_id=b.ident(o.get("order_id"), "order_id", required=True),
+                             modified=b.unix_time(o.get("update_time"), "update_time"), document=o)
+            for o in orders
+        ])
+
+    def ship(self, shop, *, channel_order_id: str, carrier: str, tracking_no: str) -> None:
+        http.with_retry(lambda: self.call(shop, "order.logisticsAdd", {
+            "order_id": channel_order_id, "company_code": carrier, "logistics_code": tracking_no}))

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import urllib.parse
+from datetime import timedelta
 
 from orders.canonical import CanonicalBuyer, CanonicalLine, CanonicalOrder, CanonicalReceiver
 
 from . import base as b
-from .registry import Platform, register
+from . import http
+from .registry import GatewayError, Platform, register
 from .signing import top_sign
 
 SHIP_STATUS = {1: "paid", 2: "shipped", 3: "delivered"}
@@ -40,11 +43,19 @@ def map_status(o: dict) -> tuple[str, str, str]:
     return SHIP_STATUS[order_status], "", refund
 
 
+# Our carrier codes → PDD logistics company ids (pdd.logistics.companies.get).
+LOGISTICS_IDS = {"SF": "44", "YTO": "85", "ZTO": "115", "YUNDA": "121", "JD": "120"}
+SHIPPED_CODES = {"20010"}
+
+
 @register
 class PDD(Platform):
     name = "pdd"
     channel = "pdd"
     envelope_keys = ("order_info_get_response", "order_info")
+    # ≤ 30 min per call, page_size ≤ 100, backwards, window end ≥ 3 min behind now (§4.1).
+    pull_rules = http.PullRules(max_window=timedelta(minutes=30), page_size=100, first_page=1,
+                                backwards=True, end_lag=timedelta(minutes=3))
 
     def unwrap(self, document: dict) -> dict:
         if "order_info_get_response" in document:
@@ -153,3 +164,55 @@ class PDD(Platform):
         """PMC WebSocket path sign: base64(md5_hex(client_id + timestamp_ms + secret))."""
         digest = hashlib.md5(f"{client_id}{timestamp_ms}{secret}".encode()).hexdigest()
         return base64.b64encode(digest.encode()).decode()
+
+    # ---- API client (router)
+    def call(self, shop, type_: str, params: dict[str, str]) -> tuple[bytes, dict]:
+        from channels_adapters import clock
+
+        p = {"type": type_, "client_id": shop.app_key, "access_token": shop.access_token, "data_type": "JSON",
+             "version": "V1", "timestamp": str(int(clock.now().timestamp())), **params}
+        p["sign"] = self.sign_request(p, secret=shop.app_secret)
+        raw = http.call(self.gateway_url(shop, "api/router"), body=urllib.parse.urlencode(p).encode(),
+                        headers={"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"})
+        try:
+            doc = b.loads(raw)
+        except b.DocumentError as exc:
+            raise GatewayError(f"PDD {type_}: no JSON ({exc.message})") from None
+        err = doc.get("error_response") if isinstance(doc, dict) else None
+        if isinstance(err, dict):
+            code = str(err.get("error_code", ""))
+            text = f"PDD {type_} error {code}: {err.get('error_msg', '')} {err.get('sub_msg', '')}".strip()
+            if code == "54001":
+                raise http.RateLimited(text)
+            if code in SHIPPED_CODES:
+                raise http.AlreadyShipped(text, code=code, sub_code=str(err.get("sub_code") or ""))
+            raise http.PlatformRejected(text, code=code, sub_code=str(err.get("sub_code") or ""))
+        if not isinstance(doc, dict):
+            raise GatewayError(f"PDD {type_}: unexpected answer")
+        return raw, doc
+
+    def fetch_order_detail(self, *, shop, channel_order_id: str) -> bytes:
+        raw, _ = http.with_retry(lambda: self.call(shop, "pdd.order.information.get",
+                                                   {"order_sn": channel_order_id}))
+        return raw
+
+    def list_changed(self, *, shop, start, end, page: int, page_size: int) -> http.Page:
+        _, doc = http.with_retry(lambda: self.call(shop, "pdd.order.number.list.increment.get", {
+            "start_updated_at": str(int(start.timestamp())), "end_updated_at": str(int(end.timestamp())),
+            "order_status": "5", "refund_status": "5", "is_lucky_flag": "0", "page": str(page),
+            "page_size": str(page_size), "use_has_next": "false",
+        }))
+        body = b.obj(doc.get("order_sn_increment_get_response"), "order_sn_increment_get_response")
+        orders = [b.obj(o, "order_sn_list[]") for o in b.array(body.get("order_sn_list"), "order_sn_list")]
+        return http.Page(total=b.integer(body.get("total_count"), "total_count", default=0), orders=[
+            http.ListedOrder(order_id=b.ident(o.get("order_sn"), "order_sn", required=True),
+                             modified=b.shanghai_time(o.get("updated_at"), "updated_at"), document=o)
+            for o in orders
+        ])
+
+    def ship(self, shop, *, channel_order_id: str, carrier: str, tracking_no: str) -> None:
+        logistics_id = LOGISTICS_IDS.get(carrier.upper(), carrier)
+        if not logistics_id.isdigit():
+            raise http.PlatformRejected(f"PDD has no logistics id for carrier {carrier!r}", code="carrier")
+        http.with_retry(lambda: self.call(shop, "pdd.logistics.online.send", {
+            "order_sn": channel_order_id, "logistics_id": logistics_id, "tracking_number": tracking_no}))

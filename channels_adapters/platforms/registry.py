@@ -56,10 +56,26 @@ class Platform:
         """Whether a pushed message really comes from the platform (HTTP push platforms)."""
         raise NotImplementedError(f"{self.name} has no HTTP push")
 
-    # ---- gateway
+    # ---- gateway (API clients; every call raises ``GatewayError`` or a subclass)
+    # ``pull_rules``: the platform's incremental-list contract (``http.PullRules``).
+    pull_rules: ClassVar[Any] = None
+
     def fetch_order_detail(self, *, shop, channel_order_id: str) -> bytes:
         """Raw order-detail document from the shop's gateway; raises ``GatewayError``."""
-        raise NotImplementedError(f"{self.name}: detail fetch comes with the pull transport")
+        raise NotImplementedError(f"{self.name}: no detail fetch")
+
+    def list_changed(self, *, shop, start, end, page: int, page_size: int):
+        """One page (``http.Page``) of the orders modified in [start, end]."""
+        raise NotImplementedError(f"{self.name}: no incremental list")
+
+    def ship(self, shop, *, channel_order_id: str, carrier: str, tracking_no: str) -> None:
+        """Tell the platform the order has shipped (``AlreadyShipped`` if it knew)."""
+        raise NotImplementedError(f"{self.name}: no shipment write-back")
+
+    def gateway_url(self, shop, path: str) -> str:
+        if not shop.api_base_url:
+            raise GatewayError(f"shop {shop.code} has no api_base_url")
+        return f"{shop.api_base_url.rstrip('/')}/{path.lstrip('/')}"
 
 
 _registry: dict[str, Platform] = {}

@@ -7,12 +7,16 @@ Facts: research/channels.md §1.1 (status codes), §2.2 (fields), §2.3 (API sig
 from __future__ import annotations
 
 import hashlib
+import urllib.parse
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from orders.canonical import CanonicalBuyer, CanonicalLine, CanonicalOrder, CanonicalReceiver
 
 from . import base as b
-from .registry import Platform, register
+from . import http
+from .registry import GatewayError, Platform, register
 from .signing import top_sign
 
 # trade.status → (our status, hold reason, order refund status or None)
@@ -49,11 +53,42 @@ def _listed(value: Any, inner: str, field: str) -> list:
     return b.array(value, field)
 
 
+# Trade types asked for explicitly: the default filter silently hides the others (§2.1).
+TRADE_TYPES = ("fixed,auction,guarantee_trade,step,independent_simple_trade,independent_shop_trade,"
+               "auto_delivery,ec,cod,instant_trade,b2c_cod,super_market_trade,super_market_cod_trade,"
+               "tmall_i18n,nopaid,pre_auth_type,o2o_offlinetrade,eticket")
+FULLINFO_FIELDS = ("tid,tid_str,status,type,step_trade_status,step_paid_fee,new_presell,buyer_nick,"
+                   "buyer_open_uid,seller_nick,created,pay_time,consign_time,modified,consign_due_time,"
+                   "est_con_time,send_time,total_fee,post_fee,discount_fee,adjust_fee,payment,order_tax_fee,"
+                   "cross_bonded_declare,post_gate_declare,receiver_name,receiver_state,receiver_city,"
+                   "receiver_district,receiver_town,receiver_address,receiver_mobile,receiver_phone,oaid,"
+                   "buyer_message,buyer_memo,seller_memo,invoice_kind,invoice_name,invoice_type,orders")
+SHIPPED_SUB_CODES = ("B04", "已发货")
+
+
+@dataclass(frozen=True)
+class TmcMessage:
+    """One TMC message as ``taobao.tmc.messages.consume`` hands it out (content parsed)."""
+
+    id: str
+    topic: str
+    content: dict
+    raw: bytes
+    pub_time: str
+
+    @property
+    def tid(self) -> str:
+        return b.ident(self.content.get("tid"), "content.tid")
+
+
 @register
 class Taobao(Platform):
     name = "taobao"
     channel = "taobao"
     envelope_keys = ("trade_fullinfo_get_response", "trade")
+    # ≤ 1 day per call, ≤ 30 min recommended; page backwards; 1–100 per page (§2.1, §2.5).
+    pull_rules = http.PullRules(max_window=timedelta(minutes=30), page_size=50, first_page=1,
+                                backwards=True)
 
     def unwrap(self, document: dict) -> dict:
         if "trade_fullinfo_get_response" in document:
@@ -188,3 +223,89 @@ class Taobao(Platform):
         """TMC WebSocket connect sign: upper(MD5(secret+"app_key"+k+"group_name"+g+"timestamp"+ts+secret))."""
         text = f"{secret}app_key{app_key}group_name{group_name}timestamp{timestamp_ms}{secret}"
         return hashlib.md5(text.encode("utf-8")).hexdigest().upper()
+
+    # ---- API client (TOP router)
+    def call(self, shop, method: str, params: dict[str, str], *, session: bool = True) -> tuple[bytes, dict]:
+        """One signed TOP call; the parsed response (ints as strings) or a ``GatewayError``."""
+        from channels_adapters import clock
+
+        p = {"method": method, "app_key": shop.app_key, "format": "json", "v": "2.0", "sign_method": "md5",
+             "timestamp": f"{clock.now().astimezone(b.SHANGHAI):%Y-%m-%d %H:%M:%S}", **params}
+        if session:
+            p["session"] = shop.access_token
+        p["sign"] = self.sign_request(p, secret=shop.app_secret)
+        raw = http.call(self.gateway_url(shop, "router/rest"), body=urllib.parse.urlencode(p).encode(),
+                        headers={"Content-Type": "application/x-www-form-urlencoded;charset=utf-8"})
+        return raw, self._check(raw, method)
+
+    @staticmethod
+    def _check(raw: bytes, method: str) -> dict:
+        try:
+            doc = b.loads(raw)
+        except b.DocumentError as exc:
+            raise GatewayError(f"TOP {method}: no JSON ({exc.message})") from None
+        if not isinstance(doc, dict):
+            raise GatewayError(f"TOP {method}: unexpected answer")
+        err = doc.get("error_response")
+        if isinstance(err, dict):
+            code, sub = str(err.get("code", "")), str(err.get("sub_code", ""))
+            text = f"TOP {method} error {code} {sub}: {err.get('msg', '')} {err.get('sub_msg', '')}".strip()
+            if code == "7" or "limited" in sub:
+                raise http.RateLimited(text)
+            if any(mark in sub or mark in str(err.get("sub_msg", "")) for mark in SHIPPED_SUB_CODES):
+                raise http.AlreadyShipped(text, code=code, sub_code=sub)
+            if code in ("10", "15") and sub.startswith("isp."):
+                raise GatewayError(text)  # platform trouble: retry
+            raise http.PlatformRejected(text, code=code, sub_code=sub)
+        return doc
+
+    def fetch_order_detail(self, *, shop, channel_order_id: str) -> bytes:
+        raw, _ = http.with_retry(lambda: self.call(
+            shop, "taobao.trade.fullinfo.get", {"fields": FULLINFO_FIELDS, "tid": channel_order_id}))
+        return raw
+
+    def list_changed(self, *, shop, start, end, page: int, page_size: int) -> http.Page:
+        fmt = "%Y-%m-%d %H:%M:%S"
+        _, doc = http.with_retry(lambda: self.call(shop, "taobao.trades.sold.increment.get", {
+            "fields": "tid,tid_str,status,modified", "type": TRADE_TYPES,
+            "start_modified": f"{start.astimezone(b.SHANGHAI):{fmt}}",
+            "end_modified": f"{end.astimezone(b.SHANGHAI):{fmt}}",
+            "page_no": str(page), "page_size": str(page_size),
+        }))
+        body = b.obj(doc.get("trades_sold_increment_get_response"), "trades_sold_increment_get_response")
+        trades = _listed(body.get("trades"), "trade", "trades")
+        return http.Page(total=b.integer(body.get("total_results"), "total_results", default=0), orders=[
+            http.ListedOrder(order_id=b.ident(t.get("tid_str") or t.get("tid"), "tid", required=True),
+                             modified=b.shanghai_time(t.get("modified"), "modified"))
+            for t in trades
+        ])
+
+    def ship(self, shop, *, channel_order_id: str, carrier: str, tracking_no: str) -> None:
+        http.with_retry(lambda: self.call(shop, "taobao.logistics.offline.send", {
+            "tid": channel_order_id, "out_sid": tracking_no, "company_code": carrier}))
+
+    # ---- TMC over HTTP (taobao.tmc.messages.consume / confirm)
+    def tmc_consume(self, shop, *, group_name: str = "default", quantity: int = 100) -> list[TmcMessage]:
+        _, doc = http.with_retry(lambda: self.call(
+            shop, "taobao.tmc.messages.consume", {"group_name": group_name, "quantity": str(quantity)},
+            session=False))
+        body = doc.get("tmc_messages_consume_response") or {}
+        out = []
+        for m in _listed(body.get("messages") if isinstance(body, dict) else None, "tmc_message", "messages"):
+            m = b.obj(m, "tmc_message")
+            content = m.get("content")
+            raw = content.encode("utf-8") if isinstance(content, str) else b.dumps(content).encode("utf-8")
+            try:
+                parsed = b.loads(raw) if isinstance(content, str) else (content or {})
+            except b.DocumentError:
+                parsed = {}
+            out.append(TmcMessage(id=b.ident(m.get("id"), "tmc_message.id", required=True),
+                                  topic=b.text(m.get("topic"), "topic"), content=parsed if isinstance(parsed, dict)
+                                  else {}, raw=raw, pub_time=b.text(m.get("pub_time"), "pub_time")))
+        return out
+
+    def tmc_confirm(self, shop, *, message_ids: list[str], failed: list[str] = ()) -> None:
+        params = {"group_name": "default", "s_message_ids": ",".join(message_ids)}
+        if failed:
+            params["f_message_ids"] = ",".join(failed)
+        http.with_retry(lambda: self.call(shop, "taobao.tmc.messages.confirm", params, session=False))
