@@ -22,3 +22,20 @@ def order_approval_run_task(oid: str) -> None:
     from warehouses.services.approval import order_approval_run
 
     order_approval_run(oid=oid)
+
+
+@dramatiq.actor(queue_name="outbound", max_retries=3, time_limit=60 * 60 * 1000)
+def outbound_batch_run_task(batch_id: int) -> None:
+    """Execute (or resume) an outbound batch; every step is idempotent, so a retry or a
+    second message for the same batch continues where the first stopped."""
+    from warehouses.services.outbound import outbound_batch_run
+
+    outbound_batch_run(batch_id=batch_id)
+
+
+@dramatiq.actor(queue_name="outbound", max_retries=3, time_limit=60 * 60 * 1000)
+def outbound_batch_rollback_task(batch_id: int) -> None:
+    """Run (or resume) the compensation of a rolled-back batch."""
+    from warehouses.services.outbound import outbound_batch_rollback_run
+
+    outbound_batch_rollback_run(batch_id=batch_id)

@@ -21,6 +21,10 @@ class Warehouse(models.Model):
     cold_chain = models.BooleanField(_("cold-chain capable"), default=False)
     daily_capacity = models.PositiveIntegerField(_("daily capacity (orders)"), default=1000)
     active = models.BooleanField(_("active"), default=True)
+    default_carrier = models.CharField(
+        _("default carrier"), max_length=16, default="ZTO",
+        help_text=_("Carrier for outbound batches (SF is used for cold-chain and high-value orders)."),
+    )
 
     class Meta:
         verbose_name = _("warehouse")
@@ -64,6 +68,10 @@ class StockLevel(models.Model):
     low_stock_threshold = models.PositiveIntegerField(
         _("low-stock threshold"), default=5,
         help_text=_("Highlighted on the stock board when available is at or below this."),
+    )
+    bin_location = models.CharField(
+        _("bin location"), max_length=32, blank=True,
+        help_text=_("Where pickers find the SKU, e.g. A-03-2; pick lists are sorted by it."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

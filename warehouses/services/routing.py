@@ -122,24 +122,57 @@ def routable_lines(order: Order) -> list[OrderLine]:
     return lines
 
 
-class _Context:
-    """Everything the rules look at, loaded with a fixed number of queries."""
+@dataclass
+class RoutingSnapshot:
+    """Warehouses, available stock and capacity left, loaded once.
 
-    def __init__(self, order: Order, lines: list[OrderLine]):
-        self.order, self.lines = order, lines
-        self.warehouses = list(Warehouse.objects.filter(active=True).order_by("code"))
-        sku_ids = {ln.sku_id for ln in lines}
-        self.available: dict[tuple[int, int], int] = defaultdict(int)
-        for w_id, s_id, avail in StockLevel.objects.filter(
-            sku_id__in=sku_ids, warehouse__active=True
-        ).annotate(avail=F("on_hand") - F("reserved")).values_list("warehouse_id", "sku_id", "avail"):
-            self.available[(w_id, s_id)] = avail
+    A single order loads its own; a batch loads one for all its SKUs and routes every
+    order against it in memory, taking each decision's units off (:meth:`take`) so the
+    next order sees what is left — the same answers as routing them one by one.
+    """
+
+    warehouses: list[Warehouse]
+    available: dict[tuple[int, int], int]
+    capacity_left: dict[int, int]
+
+    @classmethod
+    def load(cls, *, sku_ids, levels: dict | None = None) -> RoutingSnapshot:
+        warehouses = list(Warehouse.objects.filter(active=True).order_by("code"))
+        available: dict[tuple[int, int], int] = defaultdict(int)
+        if levels is not None:  # rows the caller locked
+            for key, row in levels.items():
+                available[key] = row.on_hand - row.reserved
+        else:
+            for w_id, s_id, avail in StockLevel.objects.filter(
+                sku_id__in=set(sku_ids), warehouse__active=True
+            ).annotate(avail=F("on_hand") - F("reserved")).values_list("warehouse_id", "sku_id",
+                                                                        "avail"):
+                available[(w_id, s_id)] = avail
         today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
         used = dict(
             Reservation.objects.filter(created_at__gte=today).values("warehouse")
             .annotate(n=Count("order", distinct=True)).values_list("warehouse", "n")
         )
-        self.capacity_left = {w.pk: w.daily_capacity - used.get(w.pk, 0) for w in self.warehouses}
+        capacity_left = {w.pk: w.daily_capacity - used.get(w.pk, 0) for w in warehouses}
+        return cls(warehouses=warehouses, available=available, capacity_left=capacity_left)
+
+    def take(self, decision: RoutingDecision) -> None:
+        for w, lines in decision.packages:
+            for ln in lines:
+                self.available[(w.pk, ln.sku_id)] -= ln.quantity
+            self.capacity_left[w.pk] = self.capacity_left.get(w.pk, 0) - 1
+
+
+class _Context:
+    """Everything the rules look at, loaded with a fixed number of queries."""
+
+    def __init__(self, order: Order, lines: list[OrderLine], snapshot: RoutingSnapshot | None = None):
+        self.order, self.lines = order, lines
+        if snapshot is None:
+            snapshot = RoutingSnapshot.load(sku_ids={ln.sku_id for ln in lines})
+        self.warehouses = snapshot.warehouses
+        self.available = snapshot.available
+        self.capacity_left = snapshot.capacity_left
         point = centroid(order.receiver_province, order.receiver_city)
         self.receiver = {"province": order.receiver_province, "city": order.receiver_city,
                          "located_by": point[2] if point else None}
@@ -215,10 +248,13 @@ def _assign(ctx, lines, combo, pins) -> dict[int, Candidate] | None:
     return plan if place(0) else None
 
 
-def order_route(*, order: Order, rules: list[RoutingRule] | None = None) -> RoutingDecision:
-    """Decide where ``order`` ships from.  Raises ``InsufficientStock`` when nowhere can."""
+def order_route(*, order: Order, rules: list[RoutingRule] | None = None,
+                snapshot: RoutingSnapshot | None = None) -> RoutingDecision:
+    """Decide where ``order`` ships from.  Raises ``InsufficientStock`` when nowhere can.
+
+    ``snapshot``: route against preloaded stock (batch planning); the caller ``take``s."""
     lines = routable_lines(order)
-    ctx = _Context(order, lines)
+    ctx = _Context(order, lines, snapshot)
     if rules is None:
         rules = list(RoutingRule.objects.filter(active=True).order_by("priority", "id"))
     cands = [ctx.candidate(w) for w in ctx.warehouses]

@@ -1,0 +1,24 @@
+"""Batch outbound: one click turns hundreds of orders into waves, pick lists, labels and
+tracking numbers — and can be rolled back.
+
+* ``plan``      — :func:`outbound_batch_create`: a draft batch and its per-order plan
+* ``execute``   — :func:`outbound_batch_execute` (request) / :func:`outbound_batch_run`
+                  (the background run), :func:`outbound_handover` (carrier pickup scan)
+* ``rollback``  — :func:`outbound_batch_rollback` / :func:`outbound_batch_rollback_run`
+* ``waves``     — wave templates and caps, pick-list aggregation (pure)
+* ``documents`` — label and pick-list PDFs (reportlab)
+* ``bulk``      — set-based transitions, events and stock moves used by the steps
+"""
+
+from .execute import outbound_batch_execute, outbound_batch_run, outbound_handover
+from .plan import outbound_batch_create
+from .rollback import outbound_batch_rollback, outbound_batch_rollback_run
+
+__all__ = [
+    "outbound_batch_create",
+    "outbound_batch_execute",
+    "outbound_batch_rollback",
+    "outbound_batch_rollback_run",
+    "outbound_batch_run",
+    "outbound_handover",
+]

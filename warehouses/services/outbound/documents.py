@@ -1,0 +1,109 @@
+"""Printable documents (reportlab, no browser): shipping labels and pick lists.
+
+Rendering is CPU only — callers render *outside* transactions and store the bytes.
+Labels: one PDF per wave, one 100 × 150 mm page per parcel (the thermal e-waybill size)
+with a Code 128 barcode of the tracking number.  Pick list: A4, SKUs in bin order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from reportlab.graphics.barcode import code128
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+LABEL_SIZE = (100 * mm, 150 * mm)
+CARRIER_NAMES = {"SF": "顺丰速运 SF Express", "ZTO": "中通快递 ZTO", "YTO": "圆通速递 YTO",
+                 "JD": "京东物流 JD Logistics"}
+
+
+@dataclass(frozen=True)
+class LabelData:
+    tracking_no: str
+    carrier: str
+    wave: str
+    sender: str
+    receiver_name: str
+    receiver_phone: str
+    receiver_address: str
+    order_ref: str
+    package: str
+    contents: str
+    weight_g: int
+
+
+def labels_digest(numbers) -> str:
+    return hashlib.sha256(",".join(sorted(numbers)).encode()).hexdigest()
+
+
+def labels_pdf(labels: list[LabelData]) -> bytes:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=LABEL_SIZE, pageCompression=0)
+    c.setTitle("shipping labels")
+    for lb in labels:
+        c.setFont(FONT, 12)
+        c.drawString(5 * mm, 140 * mm, CARRIER_NAMES.get(lb.carrier, lb.carrier))
+        c.setFont(FONT, 9)
+        c.drawRightString(95 * mm, 140 * mm, lb.wave)
+        code128.Code128(lb.tracking_no, barHeight=16 * mm, barWidth=0.38 * mm).drawOn(
+            c, 5 * mm, 118 * mm)
+        c.setFont(FONT, 14)
+        c.drawString(8 * mm, 111 * mm, lb.tracking_no)
+        c.setFont(FONT, 10)
+        c.drawString(5 * mm, 98 * mm, f"收 {lb.receiver_name}  {lb.receiver_phone}")
+        c.drawString(5 * mm, 92 * mm, lb.receiver_address[:40])
+        c.drawString(5 * mm, 86 * mm, lb.receiver_address[40:80])
+        c.setFont(FONT, 8)
+        c.drawString(5 * mm, 74 * mm, f"寄 {lb.sender}")
+        c.drawString(5 * mm, 66 * mm, f"订单 {lb.order_ref}  包裹 {lb.package}  {lb.weight_g} g")
+        c.drawString(5 * mm, 60 * mm, lb.contents[:60])
+        c.line(5 * mm, 80 * mm, 95 * mm, 80 * mm)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def picklist_pdf(*, title: str, subtitle: str, rows: list[dict]) -> bytes:
+    """``rows``: {position, bin_location, sku, name, quantity, orders_count}."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, pageCompression=0)
+    c.setTitle(title)
+    width, height = A4
+    y = height - 20 * mm
+
+    def header():
+        nonlocal y
+        c.setFont(FONT, 14)
+        c.drawString(15 * mm, y, title)
+        y -= 6 * mm
+        c.setFont(FONT, 9)
+        c.drawString(15 * mm, y, subtitle)
+        y -= 8 * mm
+        for x, text in ((15, "#"), (25, "库位 Bin"), (55, "SKU"), (100, "品名 Name"),
+                        (160, "数量 Qty"), (180, "订单 Orders")):
+            c.drawString(x * mm, y, text)
+        y -= 5 * mm
+
+    header()
+    for r in rows:
+        if y < 20 * mm:
+            c.showPage()
+            y = height - 20 * mm
+            header()
+        c.setFont(FONT, 9)
+        for x, text in ((15, str(r["position"])), (25, r["bin_location"] or "—"), (55, r["sku"]),
+                        (100, (r["name"] or "")[:28]), (160, str(r["quantity"])),
+                        (180, str(r["orders_count"]))):
+            c.drawString(x * mm, y, text)
+        y -= 5 * mm
+    c.showPage()
+    c.save()
+    return buf.getvalue()

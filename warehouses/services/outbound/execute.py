@@ -1,0 +1,531 @@
+"""Execute an outbound batch: reserve → waves + pick lists → tracking numbers → labels →
+(handover) — in the background, idempotent and resumable.
+
+Every step is a short transaction that locks the batch row first (so two runners of the
+same batch queue instead of racing, and a rollback stops a run between steps) and
+records on each ``BatchOrder`` the step it reached, together with the change itself:
+
+1. **allocate + wave** (chunks of :data:`CHUNK` orders, by warehouse): lock the orders,
+   lock their stock rows, route each in memory against the locked rows, reserve, move
+   ``approved → allocated``, build waves and pick lists, move ``allocated → picking``.
+2. **tracking** (per wave): the carrier is asked *outside* any transaction with the
+   parcel id as idempotency key, so a crash between its answer and our commit costs
+   nothing — asking again returns the same numbers; ``Parcel.tracking_no`` is unique.
+   Parcels the carrier refuses: the order is taken out of the wave and back to
+   ``approved`` (stock released) and marked failed with the reason — retryable.
+3. **labels** (per wave): rendered outside transactions, stored when the set of numbers
+   changed (digest), one page per parcel.
+4. **handover** (``handover="auto"`` batches): ``picking → shipped`` (stock consumed,
+   ``order.shipped`` to the outbox).  ``scan`` batches wait for :func:`outbound_handover`.
+
+A worker killed anywhere resumes from the recorded steps: nothing is done twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from core.errors import DomainError, TransitionNotAllowed
+from core.tasks_util import enqueue_on_commit
+from orders.choices import OrderStatus, RefundStatus
+from orders.models import OrderLine, Sku
+from warehouses.carriers import CarrierError, CarrierRateLimited, WaybillRequest, carrier_client
+from warehouses.models import (
+    BatchOrder,
+    BatchStatus,
+    HandoverMode,
+    OutboundBatch,
+    Parcel,
+    ParcelStatus,
+    PickListLine,
+    Reservation,
+    StockLevel,
+    Step,
+    Wave,
+    WaveStatus,
+    WaveTemplate,
+)
+from warehouses.services.routing import RoutingSnapshot, order_route
+from warehouses.services.stock import stock_levels_lock
+
+from . import documents
+from .bulk import Move, orders_lock_many, orders_transition_many, stock_reserve_many
+from .plan import carrier_for
+from .waves import ParcelDraft, build_waves, pick_list
+
+logger = logging.getLogger(__name__)
+CHUNK = 1000
+CARRIER_CALL = 200
+CARRIER_TRIES = 6
+SOURCE = "outbound"
+# Crash-test hook: called with a step name after each committed step (tests raise here).
+after_commit_hook = None
+
+
+def _hook(step: str, **info) -> None:
+    if after_commit_hook is not None:
+        after_commit_hook(step, **info)
+
+
+def batch_lock(batch_id: int) -> OutboundBatch:
+    return OutboundBatch.objects.select_for_update().get(pk=batch_id)
+
+
+def _check(batch: OutboundBatch, method) -> None:
+    if not can_proceed(method):
+        raise TransitionNotAllowed(
+            f"cannot {method.__name__.replace('_', ' ')} a batch in status {batch.status}",
+            code="batch_transition_not_allowed",
+            details={"status": batch.status, "transition": method.__name__})
+
+
+def outbound_batch_execute(*, batch_id: int, actor=None, source: str = "api") -> OutboundBatch:
+    """Start (draft), retry failed orders (partially done / failed) or resume (executing):
+    the work itself runs in ``outbound_batch_run_task`` after commit."""
+    from warehouses.tasks import outbound_batch_run_task
+
+    with transaction.atomic():
+        batch = batch_lock(batch_id)
+        if batch.status != BatchStatus.EXECUTING:
+            _check(batch, batch.start)
+            batch.start()
+            BatchOrder.objects.filter(batch=batch, step__in=[Step.FAILED, Step.BLOCKED]).update(
+                step=Step.PLANNED, updated_at=timezone.now())
+            batch.started_at = batch.started_at or timezone.now()
+            batch.finished_at = None
+            batch.error = ""
+        batch.runs += 1
+        batch.save()
+        enqueue_on_commit(outbound_batch_run_task, batch.pk)
+    return batch
+
+
+def outbound_batch_run(*, batch_id: int) -> OutboundBatch:
+    """The background run (also used synchronously by tests and the benchmark)."""
+    try:
+        while _allocate_and_wave_chunk(batch_id):
+            _hook("chunk")
+        for wave_id in _waves(batch_id):
+            _track_wave(batch_id, wave_id)
+            _label_wave(batch_id, wave_id)
+            if OutboundBatch.objects.filter(pk=batch_id, handover=HandoverMode.AUTO).exists():
+                handover_wave(batch_id=batch_id, wave_id=wave_id, actor=None, source=SOURCE)
+        return _finish(batch_id)
+    except _Stopped:
+        return OutboundBatch.objects.get(pk=batch_id)
+    except (DomainError, CarrierError) as exc:
+        logger.warning("outbound batch %s failed: %s", batch_id, exc)
+        with transaction.atomic():
+            batch = batch_lock(batch_id)
+            if batch.status == BatchStatus.EXECUTING:
+                batch.fail()
+                batch.error = f"{type(exc).__name__}: {exc}"
+                batch.save()
+        return batch
+
+
+class _Stopped(Exception):
+    """The batch left ``executing`` (rolled back) while the run was going."""
+
+
+def _executing(batch_id: int) -> OutboundBatch:
+    batch = batch_lock(batch_id)
+    if batch.status != BatchStatus.EXECUTING:
+        raise _Stopped()
+    return batch
+
+
+def _waves(batch_id: int) -> list[int]:
+    return list(Wave.objects.filter(batch_id=batch_id, status=WaveStatus.OPEN)
+                .order_by("seq").values_list("pk", flat=True))
+
+
+def _fail_items(items: list[BatchOrder], code: str, message: str, details=None) -> None:
+    for item in items:
+        item.step, item.error_code, item.error = Step.FAILED, code, message
+        if details:
+            item.plan = {**item.plan, "failure": details}
+
+
+# ------------------------------------------------------------------ 1. allocate + wave
+
+
+def _allocate_and_wave_chunk(batch_id: int) -> bool:
+    with transaction.atomic():
+        batch = _executing(batch_id)
+        items = list(BatchOrder.objects.filter(batch=batch, step=Step.PLANNED)
+                     .order_by("plan__warehouse", "-priority_score", "id")[:CHUNK])
+        if not items:
+            return False
+        by_order = {it.order_id: it for it in items}
+        orders = orders_lock_many(ids=list(by_order))
+        prefetch_related_objects(orders, Prefetch(
+            "lines", queryset=OrderLine.objects.select_related("sku").order_by("line_no")))
+        for o in orders:
+            item = by_order[o.pk]
+            item.attempts += 1
+            item.error_code = item.error = ""
+            item.entry = {"status": o.status, "warehouse": o.warehouse_id, "routing": o.routing}
+        orders.sort(key=lambda o: (-o.priority_score, o.paid_at or o.created_at, o.pk))
+        to_allocate = _check_orders(orders, by_order)
+        allocated = _reserve(batch, to_allocate, by_order)
+        ready = [o for o in orders if by_order[o.pk].step == Step.PLANNED
+                 and o.status == OrderStatus.ALLOCATED and o not in to_allocate] + allocated
+        _wave(batch, ready, by_order)
+        BatchOrder.objects.bulk_update(items, ["step", "error_code", "error", "entry", "plan",
+                                               "attempts", "updated_at"])
+        _progress(batch)
+    return True
+
+
+def _check_orders(orders, by_order) -> list:
+    """Orders that may go out; the others fail with the reason."""
+    ok = []
+    for o in orders:
+        item = by_order[o.pk]
+        if o.status not in (OrderStatus.APPROVED, OrderStatus.ALLOCATED):
+            _fail_items([item], "wrong_status", f"order is {o.status}")
+        elif o.refund_status != RefundStatus.NONE:
+            _fail_items([item], "refund", f"refund {o.refund_status}")
+        elif o.status == OrderStatus.APPROVED:
+            ok.append(o)
+    return ok
+
+
+def _reserve(batch, orders, by_order) -> list:
+    """Route (in memory, on locked stock rows) and reserve; ``approved → allocated``."""
+    if not orders:
+        return []
+    sku_ids = {ln.sku_id for o in orders for ln in o.lines.all() if ln.sku_id}
+    snapshot = RoutingSnapshot.load(sku_ids=sku_ids, levels={})
+    keys = [(w.pk, s) for w in snapshot.warehouses for s in sorted(sku_ids)]
+    levels = stock_levels_lock(keys=keys)
+    for key, row in levels.items():
+        snapshot.available[key] = row.on_hand - row.reserved
+    reservations, moves = [], []
+    for o in orders:
+        try:
+            decision = order_route(order=o, snapshot=snapshot)
+        except DomainError as exc:
+            _fail_items([by_order[o.pk]], exc.code, exc.message, exc.details)
+            continue
+        snapshot.take(decision)
+        for alloc in decision.allocations:
+            reservations.append(Reservation(order=o, line=alloc.line, warehouse=alloc.warehouse,
+                                            sku_id=alloc.line.sku_id, quantity=alloc.line.quantity))
+        o.warehouse, o.routing = decision.warehouse, decision.as_json()
+        moves.append(Move(order=o, payload={"warehouse": o.routing["warehouse"],
+                                            "rule": o.routing["rule"],
+                                            "packages": o.routing["packages"], "batch": batch.pk}))
+    stock_reserve_many(reservations=reservations)
+    orders_transition_many(moves=moves, name="allocate", source=SOURCE)
+    for m in moves:
+        by_order[m.order.pk].step = Step.ALLOCATED
+    return [m.order for m in moves]
+
+
+def _parcel_drafts(batch, orders, by_order) -> list[ParcelDraft]:
+    from warehouses.models import Warehouse
+
+    warehouses = {w.code: w for w in Warehouse.objects.all()}
+    drafts = []
+    for o in orders:
+        lines = {ln.line_no: ln for ln in o.lines.all()}
+        packages = (o.routing or {}).get("packages") or [
+            {"warehouse": o.warehouse.code, "lines": list(lines)}]
+        for number, pkg in enumerate(packages, start=1):
+            w = warehouses[pkg["warehouse"]]
+            pl = [lines[n] for n in pkg["lines"] if n in lines]
+            carrier = carrier_for(batch_carrier=batch.carrier, warehouse=w, lines=pl)
+            drafts.append(ParcelDraft(
+                key=(by_order[o.pk].pk, number), warehouse_id=w.pk, carrier=carrier,
+                lines=[{"line_no": ln.line_no, "sku_id": ln.sku_id, "sku": ln.sku.code,
+                        "quantity": ln.quantity} for ln in pl],
+                weight_g=sum((ln.sku.weight_g or 0) * ln.quantity for ln in pl),
+                score=o.priority_score, order_id=o.pk))
+    return drafts
+
+
+def _wave(batch, orders, by_order) -> None:
+    """Waves + pick lists for allocated orders, then ``allocated → picking``."""
+    if not orders:
+        return
+    drafts = _parcel_drafts(batch, orders, by_order)
+    templates = {t.kind: t for t in WaveTemplate.objects.filter(active=True)}
+    wave_drafts = build_waves(drafts, templates)
+    sku_ids = {ln["sku_id"] for d in drafts for ln in d.lines}
+    bins = {(w, s): b for w, s, b in StockLevel.objects.filter(sku_id__in=sku_ids)
+            .values_list("warehouse_id", "sku_id", "bin_location")}
+    codes = dict(Sku.objects.filter(pk__in=sku_ids).values_list("pk", "code"))
+    seq = (Wave.objects.filter(batch=batch).order_by("-seq").values_list("seq", flat=True)
+           .first() or 0)
+    waves = []
+    for wd in wave_drafts:
+        seq += 1
+        waves.append(Wave(batch=batch, seq=seq, code=f"B{batch.pk}-W{seq:04d}",
+                          warehouse_id=wd.warehouse_id, carrier=wd.carrier, kind=wd.kind,
+                          hot_sku_id=wd.hot_sku_id, orders_count=len(wd.parcels),
+                          lines_count=wd.lines, units=sum(p.units for p in wd.parcels),
+                          weight_g=wd.weight_g))
+    Wave.objects.bulk_create(waves)
+    parcels, picks, wave_of_order = [], [], defaultdict(list)
+    for wave, wd in zip(waves, wave_drafts):
+        for p in wd.parcels:
+            parcels.append(Parcel(item_id=p.key[0], package=p.key[1], wave=wave, carrier=p.carrier,
+                                  lines=p.lines, weight_g=p.weight_g))
+            wave_of_order[p.order_id].append(wave.code)
+        for position, row in enumerate(pick_list(wd, bins, codes), start=1):
+            picks.append(PickListLine(wave=wave, position=position, sku_id=row["sku_id"],
+                                      bin_location=row["bin_location"], quantity=row["quantity"],
+                                      orders_count=row["orders_count"]))
+    Parcel.objects.bulk_create(parcels)
+    PickListLine.objects.bulk_create(picks)
+    moves = [Move(order=o, payload={"batch": batch.pk, "waves": wave_of_order[o.pk]})
+             for o in orders]
+    orders_transition_many(moves=moves, name="start_picking", source=SOURCE)
+    for o in orders:
+        by_order[o.pk].step = Step.WAVED
+
+
+def _progress(batch) -> None:
+    from warehouses.selectors import outbound_batch_counts
+
+    counts = outbound_batch_counts(batch=batch)
+    OutboundBatch.objects.filter(pk=batch.pk).update(
+        progress_done=counts["done"], progress_failed=counts[Step.FAILED] + counts[Step.BLOCKED])
+
+
+# ----------------------------------------------------------------------- 2. tracking
+
+
+def _carrier_call(code: str, requests: list[WaybillRequest]):
+    client = carrier_client(code)
+    for attempt in range(CARRIER_TRIES):
+        try:
+            return client.create_waybills(requests)
+        except CarrierRateLimited as exc:
+            time.sleep(min(exc.retry_after, 2.0))
+        except CarrierError:
+            if attempt == CARRIER_TRIES - 1:
+                raise
+            time.sleep(min(0.05 * 2 ** attempt, 1.0))
+    raise CarrierError(f"{code}: still rate limited after {CARRIER_TRIES} tries")
+
+
+def _track_wave(batch_id: int, wave_id: int) -> None:
+    pending = list(Parcel.objects.filter(wave_id=wave_id, tracking_no__isnull=True,
+                                         status=ParcelStatus.PENDING, item__step=Step.WAVED)
+                   .select_related("item__order", "wave__warehouse").order_by("pk"))
+    if not pending:
+        return
+    results = {}
+    for start in range(0, len(pending), CARRIER_CALL):
+        chunk = pending[start:start + CARRIER_CALL]
+        requests = [WaybillRequest(
+            key=str(p.pk), sender_warehouse=p.wave.warehouse.code,
+            receiver_province=p.item.order.receiver_province,
+            receiver_city=p.item.order.receiver_city,
+            receiver_address=p.item.order.receiver_address, weight_g=p.weight_g)
+            for p in chunk]
+        for r in _carrier_call(chunk[0].carrier, requests):
+            results[int(r.key)] = r
+    _hook("carrier_answered", wave_id=wave_id)
+    with transaction.atomic():
+        batch = _executing(batch_id)
+        numbered = [p for p in pending if results[p.pk].tracking_no]
+        if numbered:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """UPDATE warehouses_parcel p SET tracking_no = v.tn
+                       FROM unnest(%s::bigint[], %s::text[]) AS v(id, tn)
+                       WHERE p.id = v.id AND p.tracking_no IS NULL""",
+                    [[p.pk for p in numbered], [results[p.pk].tracking_no for p in numbered]])
+        refused = {p.item_id: results[p.pk] for p in pending if not results[p.pk].tracking_no}
+        if refused:
+            _drop_from_waves(batch, refused)
+        complete = (BatchOrder.objects.filter(batch=batch, step=Step.WAVED, parcels__wave_id=wave_id)
+                    .exclude(Exists(Parcel.objects.filter(item=OuterRef("pk"), tracking_no__isnull=True)
+                                    .exclude(status=ParcelStatus.VOID))))
+        complete.update(step=Step.TRACKED, updated_at=timezone.now())
+        _progress(batch)
+    _hook("tracked", wave_id=wave_id)
+
+
+def _drop_from_waves(batch, refused: dict) -> None:
+    """Carrier refused a parcel: the whole order leaves its waves, back to ``approved``."""
+    items = list(BatchOrder.objects.filter(pk__in=list(refused)).select_related("order"))
+    orders = {o.pk: o for o in orders_lock_many(ids=[it.order_id for it in items])}
+    voided = list(Parcel.objects.filter(item__in=items).exclude(status=ParcelStatus.VOID)
+                  .values_list("wave_id", flat=True))
+    Parcel.objects.filter(item__in=items).update(status=ParcelStatus.VOID)
+    moves = [Move(order=orders[it.order_id], note=f"outbound batch #{batch.pk}: carrier refused",
+                  payload={"batch": batch.pk, "reason": refused[it.pk].error_code})
+             for it in items if orders[it.order_id].status == OrderStatus.PICKING]
+    orders_transition_many(moves=moves, name="return_to_approved", source=SOURCE)
+    for it in items:
+        r = refused[it.pk]
+        _fail_items([it], f"carrier_{r.error_code or 'refused'}", r.error or "carrier refused")
+    BatchOrder.objects.bulk_update(items, ["step", "error_code", "error", "plan", "updated_at"])
+    for wave_id in set(voided):
+        wave_recount(wave_id)
+
+
+def wave_recount(wave_id: int) -> None:
+    """Counts and pick list of a wave from its live (non-void) parcels."""
+    wave = Wave.objects.get(pk=wave_id)
+    parcels = list(Parcel.objects.filter(wave=wave).exclude(status=ParcelStatus.VOID)
+                   .select_related("item"))
+    drafts = [ParcelDraft(key=(p.item_id, p.package), warehouse_id=wave.warehouse_id,
+                          carrier=p.carrier, lines=p.lines, weight_g=p.weight_g, score=0,
+                          order_id=p.item.order_id) for p in parcels]
+    from .waves import WaveDraft
+
+    wd = WaveDraft(warehouse_id=wave.warehouse_id, carrier=wave.carrier, kind=wave.kind,
+                   hot_sku_id=wave.hot_sku_id, parcels=drafts)
+    sku_ids = {ln["sku_id"] for d in drafts for ln in d.lines}
+    bins = {(w, s): b for w, s, b in StockLevel.objects.filter(sku_id__in=sku_ids,
+                                                               warehouse_id=wave.warehouse_id)
+            .values_list("warehouse_id", "sku_id", "bin_location")}
+    codes = dict(Sku.objects.filter(pk__in=sku_ids).values_list("pk", "code"))
+    PickListLine.objects.filter(wave=wave).delete()
+    PickListLine.objects.bulk_create(
+        PickListLine(wave=wave, position=i, sku_id=r["sku_id"], bin_location=r["bin_location"],
+                     quantity=r["quantity"], orders_count=r["orders_count"])
+        for i, r in enumerate(pick_list(wd, bins, codes), start=1))
+    Wave.objects.filter(pk=wave.pk).update(
+        orders_count=len(drafts), lines_count=wd.lines, units=sum(d.units for d in drafts),
+        weight_g=wd.weight_g, status=WaveStatus.OPEN if drafts else WaveStatus.DISSOLVED)
+
+
+# ------------------------------------------------------------------------ 3. labels
+
+
+def wave_label_data(wave_id: int) -> list[documents.LabelData]:
+    parcels = (Parcel.objects.filter(wave_id=wave_id, tracking_no__isnull=False)
+               .exclude(status=ParcelStatus.VOID)
+               .select_related("item__order", "wave__warehouse").order_by("pk"))
+    out = []
+    for p in parcels:
+        o, w = p.item.order, p.wave.warehouse
+        out.append(documents.LabelData(
+            tracking_no=p.tracking_no, carrier=p.carrier, wave=p.wave.code,
+            sender=f"{w.name} {w.province}{w.city}", receiver_name=o.receiver_name,
+            receiver_phone=o.receiver_phone,
+            receiver_address=f"{o.receiver_province}{o.receiver_city}{o.receiver_district}"
+                             f"{o.receiver_address}",
+            order_ref=o.channel_order_id, package=str(p.package),
+            contents=", ".join(f"{ln['sku']}×{ln['quantity']}" for ln in p.lines),
+            weight_g=p.weight_g))
+    return out
+
+
+def _label_wave(batch_id: int, wave_id: int) -> None:
+    labels = wave_label_data(wave_id)
+    digest = documents.labels_digest(lb.tracking_no for lb in labels)
+    if Wave.objects.filter(pk=wave_id, labels_digest=digest).exists() or not labels:
+        return
+    pdf = documents.labels_pdf(labels)
+    with transaction.atomic():
+        _executing(batch_id)
+        Wave.objects.filter(pk=wave_id).update(labels_pdf=pdf, labels_pages=len(labels),
+                                               labels_digest=digest)
+        Parcel.objects.filter(wave_id=wave_id, status=ParcelStatus.PENDING,
+                              tracking_no__isnull=False).update(status=ParcelStatus.LABELLED)
+    _hook("labelled", wave_id=wave_id)
+
+
+# ---------------------------------------------------------------------- 4. handover
+
+
+def handover_wave(*, batch_id: int, wave_id: int, actor=None, source: str = "admin",
+                  order_ids=None) -> int:
+    """Carrier pickup scan: ``picking → shipped`` for the wave's labelled orders whose
+    every parcel is labelled.  The point of no return for a rollback.  Returns orders shipped."""
+    with transaction.atomic():
+        batch = OutboundBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status == BatchStatus.ROLLED_BACK:
+            raise TransitionNotAllowed("the batch was rolled back", code="batch_rolled_back")
+        items = BatchOrder.objects.filter(batch=batch, step=Step.TRACKED, parcels__wave_id=wave_id)
+        if order_ids is not None:
+            items = items.filter(order_id__in=order_ids)
+        items = list(items.exclude(Exists(Parcel.objects.filter(item=OuterRef("pk")).exclude(
+            status__in=[ParcelStatus.LABELLED, ParcelStatus.HANDED_OVER, ParcelStatus.VOID]))
+        ).distinct())
+        if not items:
+            return 0
+        orders = {o.pk: o for o in orders_lock_many(ids=[it.order_id for it in items])}
+        parcels = defaultdict(list)
+        for p in Parcel.objects.filter(item__in=items).exclude(status=ParcelStatus.VOID) \
+                .order_by("package"):
+            parcels[p.item_id].append(p)
+        moves, shipped_items = [], []
+        for it in items:
+            o = orders[it.order_id]
+            if o.status != OrderStatus.PICKING:
+                continue
+            mine = parcels[it.pk]
+            moves.append(Move(order=o, kwargs={"carrier": mine[0].carrier,
+                                               "tracking_no": mine[0].tracking_no},
+                              payload={"batch": batch.pk, "parcels": [
+                                  {"package": p.package, "carrier": p.carrier,
+                                   "tracking_no": p.tracking_no} for p in mine]}))
+            shipped_items.append(it)
+        orders_transition_many(moves=moves, name="ship", actor=actor, source=source)
+        now = timezone.now()
+        Parcel.objects.filter(item__in=shipped_items).exclude(status=ParcelStatus.VOID).update(
+            status=ParcelStatus.HANDED_OVER, handed_over_at=now)
+        BatchOrder.objects.filter(pk__in=[it.pk for it in shipped_items]).update(
+            step=Step.SHIPPED, updated_at=now)
+        numbers = defaultdict(list)
+        for it in shipped_items:
+            for p in parcels[it.pk]:
+                numbers[p.carrier].append(p.tracking_no)
+        transaction.on_commit(lambda: [carrier_client(c).pickup(n) for c, n in numbers.items()])
+    return len(shipped_items)
+
+
+def outbound_handover(*, batch_id: int, wave_ids=None, oids=None, actor=None,
+                      source: str = "api") -> int:
+    """Record the carrier pickup of whole waves (default: every wave) or some orders."""
+    waves = Wave.objects.filter(batch_id=batch_id, status=WaveStatus.OPEN)
+    if wave_ids:
+        waves = waves.filter(Q(pk__in=[w for w in wave_ids if str(w).isdigit()])
+                             | Q(code__in=[str(w) for w in wave_ids]))
+    order_ids = None
+    if oids is not None:
+        from orders.models import Order
+
+        order_ids = list(Order.objects.filter(oid__in=oids).values_list("pk", flat=True))
+    return sum(handover_wave(batch_id=batch_id, wave_id=w, actor=actor, source=source,
+                             order_ids=order_ids)
+               for w in waves.order_by("seq").values_list("pk", flat=True))
+
+
+def _finish(batch_id: int) -> OutboundBatch:
+    from warehouses.selectors import outbound_batch_counts
+
+    with transaction.atomic():
+        batch = _executing(batch_id)
+        counts = outbound_batch_counts(batch=batch)
+        unfinished = counts[Step.PLANNED] + counts[Step.ALLOCATED] + counts[Step.WAVED]
+        if unfinished:
+            batch.fail()
+            batch.error = f"{unfinished} order(s) did not finish; execute again to resume"
+        elif counts[Step.FAILED] or counts[Step.BLOCKED]:
+            batch.finish_partially()
+        else:
+            batch.finish()
+        batch.finished_at = timezone.now()
+        batch.progress_done = counts["done"]
+        batch.progress_failed = counts[Step.FAILED] + counts[Step.BLOCKED]
+        batch.save()
+    return batch

@@ -1,0 +1,186 @@
+"""Create an outbound batch (draft) and its plan — set-based, nothing reserved yet.
+
+The plan routes every order in memory against one stock snapshot, highest priority
+first, taking each decision's units off so later orders see what is left.  Per order it
+records: warehouse(s) and packages, carrier, priority score, approval level (how the
+order got approved) and what blocks it (status, refund, unknown SKU, no stock, another
+running batch).  Blocked orders stay in the batch: execution checks them again.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Prefetch
+
+from core.errors import DomainError, ValidationFailed
+from orders.choices import OrderStatus, RefundStatus
+from orders.models import Order, OrderLine
+from warehouses import selectors
+from warehouses.models import BatchOrder, HandoverMode, OutboundBatch, Step
+from warehouses.services.routing import RoutingSnapshot, order_route
+
+MAX_BATCH_ORDERS = 20_000
+ENTRY_STATUSES = (OrderStatus.APPROVED, OrderStatus.ALLOCATED)
+ACTIVE_STEPS = (Step.ALLOCATED, Step.WAVED, Step.TRACKED)
+
+
+def carrier_for(*, batch_carrier: str, warehouse, lines) -> str:
+    if batch_carrier:
+        return batch_carrier
+    if any(ln.sku.cold_chain or ln.sku.high_value for ln in lines):
+        return "SF"
+    return warehouse.default_carrier or "ZTO"
+
+
+def orders_for_batch(ids: list[int]) -> list[Order]:
+    lines = OrderLine.objects.select_related("sku").order_by("line_no")
+    return list(Order.objects.filter(pk__in=ids).select_related("warehouse", "shop")
+                .prefetch_related(Prefetch("lines", queryset=lines))
+                .order_by("-priority_score", "paid_at", "id"))
+
+
+def approval_levels(order_ids: list[int]) -> dict[int, dict]:
+    """How each order reached ``approved``: ``auto`` (rules), ``review``, ``second_review``
+    or ``manual`` — from the timeline, two set-based queries."""
+    if not order_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT DISTINCT ON (order_id, type) order_id, type, payload
+               FROM orders_orderevent WHERE order_id = ANY(%s)
+                 AND type IN ('order.approved', 'order.on_hold')
+               ORDER BY order_id, type, id DESC""",
+            [order_ids],
+        )
+        last: dict[int, dict] = defaultdict(dict)
+        for order_id, type_, payload in cursor.fetchall():
+            if isinstance(payload, str):  # Django loads jsonb as text on psycopg 3
+                payload = json.loads(payload)
+            last[order_id][type_] = payload if isinstance(payload, dict) else {}
+    levels = {}
+    for order_id in order_ids:
+        approved = last[order_id].get("order.approved")
+        if approved is None:
+            levels[order_id] = {"level": "unknown"}
+        elif approved.get("transition") == "release":
+            held = last[order_id].get("order.on_hold", {})
+            reason = (held.get("params") or {}).get("reason", "review")
+            levels[order_id] = {"level": reason}
+        else:
+            rule = (approved.get("approval") or {}).get("rule")
+            levels[order_id] = {"level": "auto" if "approval" in approved else "manual",
+                                "rule": rule["name"] if rule else None}
+    return levels
+
+
+def _busy(order_ids: list[int]) -> dict[int, int]:
+    """Orders already held by another batch that is running or not rolled back."""
+    return dict(BatchOrder.objects.filter(order_id__in=order_ids, step__in=ACTIVE_STEPS)
+                .values_list("order_id", "batch_id"))
+
+
+def plan_orders(orders: list[Order], *, batch_carrier: str = "",
+                exclude_batch: int | None = None) -> dict[int, dict]:
+    """The plan of each order (by pk).  Reads only."""
+    ids = [o.pk for o in orders]
+    levels = approval_levels(ids)
+    busy = {k: v for k, v in _busy(ids).items() if v != exclude_batch}
+    snapshot = RoutingSnapshot.load(sku_ids={ln.sku_id for o in orders for ln in o.lines.all()
+                                             if ln.sku_id})
+    plans = {}
+    for order in orders:
+        blockers, plan = [], {"score": str(order.priority_score), "status": order.status,
+                              "approval": levels.get(order.pk, {"level": "unknown"})}
+        if order.status not in ENTRY_STATUSES:
+            blockers.append({"code": "wrong_status", "message": f"order is {order.status}"})
+        if order.refund_status != RefundStatus.NONE:
+            blockers.append({"code": "refund", "message": f"refund {order.refund_status}"})
+        if order.pk in busy:
+            blockers.append({"code": "in_other_batch",
+                             "message": f"held by outbound batch #{busy[order.pk]}"})
+        if order.status == OrderStatus.ALLOCATED and order.warehouse_id:
+            packages = (order.routing or {}).get("packages") or [
+                {"warehouse": order.warehouse.code, "lines": [ln.line_no for ln in order.lines.all()]}]
+            plan.update(warehouse=order.warehouse.code, packages=packages, rule="already allocated")
+        elif not blockers:
+            try:
+                decision = order_route(order=order, snapshot=snapshot)
+            except DomainError as exc:
+                blockers.append({"code": exc.code, "message": exc.message,
+                                 "details": exc.details or {}})
+            else:
+                snapshot.take(decision)
+                data = decision.as_json()
+                plan.update(warehouse=data["warehouse"], packages=data["packages"],
+                            rule=data["rule"]["name"])
+        if plan.get("warehouse"):
+            by_code = {w.code: w for w in snapshot.warehouses}
+            w = by_code.get(plan["warehouse"]) or order.warehouse
+            if w is not None:
+                plan["carrier"] = carrier_for(batch_carrier=batch_carrier, warehouse=w,
+                                              lines=list(order.lines.all()))
+        plan["blockers"] = blockers
+        plans[order.pk] = plan
+    return plans
+
+
+def _resolve_oids(oids) -> list[int]:
+    if not isinstance(oids, (list, tuple)) or not oids:
+        raise ValidationFailed("orders must be a non-empty list of oids", code="invalid_orders")
+    parsed, bad = [], []
+    for value in oids:
+        try:
+            parsed.append(uuid.UUID(str(value)))
+        except ValueError:
+            bad.append(str(value))
+    if bad:
+        raise ValidationFailed(f"{len(bad)} invalid oid(s)", code="invalid_oid",
+                               details={"oids": bad[:50]})
+    found = dict(Order.objects.filter(oid__in=parsed).values_list("oid", "pk"))
+    missing = [str(o) for o in parsed if o not in found]
+    if missing:
+        raise ValidationFailed(f"{len(missing)} unknown order(s)", code="order_not_found",
+                               details={"oids": missing[:50]})
+    return list(dict.fromkeys(found[o] for o in parsed))
+
+
+def outbound_batch_create(*, oids=None, filter: dict | None = None, actor=None,
+                          source: str = "api", name: str = "", carrier: str = "",
+                          handover: str = HandoverMode.SCAN) -> OutboundBatch:
+    """A draft batch from explicit orders or an outbound-queue filter, with its plan."""
+    from warehouses.carriers import CARRIERS
+
+    if (oids is None) == (filter is None):
+        raise ValidationFailed("give either orders or filter", code="orders_or_filter")
+    if carrier and carrier not in CARRIERS:
+        raise ValidationFailed(f"unknown carrier {carrier!r}", code="unknown_carrier",
+                               details={"allowed": list(CARRIERS)})
+    if handover not in HandoverMode.values:
+        raise ValidationFailed(f"unknown handover mode {handover!r}", code="invalid_handover")
+    if filter is not None:
+        ids = list(selectors.outbound_filter_apply(params=filter).values_list("pk", flat=True)
+                   [:MAX_BATCH_ORDERS + 1])
+        if not ids:
+            raise ValidationFailed("the filter selects no order", code="empty_batch")
+    else:
+        ids = _resolve_oids(oids)
+    if len(ids) > MAX_BATCH_ORDERS:
+        raise ValidationFailed(f"a batch holds at most {MAX_BATCH_ORDERS} orders",
+                               code="batch_too_large")
+    orders = orders_for_batch(ids)
+    plans = plan_orders(orders, batch_carrier=carrier)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        batch = OutboundBatch.objects.create(name=name[:128], source=source, filter=filter or {},
+                                             carrier=carrier, handover=handover,
+                                             created_by=user, total=len(orders))
+        BatchOrder.objects.bulk_create(
+            BatchOrder(batch=batch, order=o, plan=plans[o.pk], priority_score=o.priority_score,
+                       step=Step.BLOCKED if plans[o.pk]["blockers"] else Step.PLANNED)
+            for o in orders
+        )
+    return batch
