@@ -68,6 +68,9 @@ def database_settings(url: str) -> dict:
         "PASSWORD": unquote(parsed.password or ""),
         "HOST": host,
         "PORT": str(parsed.port or ""),
-        "CONN_MAX_AGE": 0,
+        # Persistent connections: a new PostgreSQL backend per request costs more than the
+        # request itself on the ingest path. Health checks drop a connection that went away.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
         "ATOMIC_REQUESTS": False,
     }

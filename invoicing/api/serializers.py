@@ -39,7 +39,7 @@ class InvoiceRequestOutSerializer(serializers.ModelSerializer):
         fields = ["id", "order", "kind", "status", "profile", "buyer", "remark", "precheck",
                   "plan", "invoices", "created_at", "updated_at"]
 
-    def get_invoices(self, obj):
+    def get_invoices(self, obj) -> list[int]:
         return [x.pk for x in obj.invoices.all()]
 
 
