@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from orders.alerts.models import OPEN_Q, Alert, AlertStatus, StuckRule
 from orders.alerts.services.reconcile import order_reconcile_gap_record, order_reconciled_record
-from orders.canonical import CanonicalBuyer, CanonicalReceiver
+from orders.canonical import CanonicalReceiver
 from orders.models import OrderEvent, OrderLine
-from orders.services.events import order_event_record
 from orders.services.ingest import order_ingest
 from orders.services.transitions import order_transition
 from tests.factories.orders import canonical_order, later, make_shop, make_sku
@@ -219,9 +218,9 @@ def test_delivery_failing_opens_on_dead_letter_and_resolves_on_retry(detect):
 
 
 def _invoice_request(order, status):
-    from invoicing.models import InvoiceRequest, SellerEntity
-
     from decimal import Decimal
+
+    from invoicing.models import InvoiceRequest, SellerEntity
 
     seller, _ = SellerEntity.objects.get_or_create(
         code="S1", defaults={"name": "卖家", "tax_id": "91350100M000100Y43",

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from channels_adapters.subscribers.models import OutboxEvent
 from orders.alerts.models import (
-    Alert,
     Compensation,
     FulfilmentDecision,
     InboundLine,

@@ -168,3 +168,6 @@ class DirtyOrder(models.Model):
     class Meta:
         verbose_name = _("order to re-check")
         verbose_name_plural = _("orders to re-check")
+
+    def __str__(self) -> str:
+        return f"order {self.order_id}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
@@ -85,7 +86,7 @@ def alerts_publish(*, alert_ids: Iterable[int] | None = None, limit: int = 500) 
             alert.published_at = now
         Alert.objects.bulk_update(alerts, ["details", "published_at"])
         ids = [a.pk for a in alerts]
-        transaction.on_commit(lambda: alerts_notify_now(alert_ids=ids))
+        transaction.on_commit(partial(alerts_notify_now, alert_ids=ids))
     return ids
 
 
