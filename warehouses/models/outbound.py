@@ -272,7 +272,9 @@ class Parcel(models.Model):
         verbose_name_plural = _("parcels")
         ordering = ["wave_id", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "package"], name="parcel_unique_package"),
+            # One live parcel per package; voided ones stay as history (a retry makes anew).
+            models.UniqueConstraint(fields=["item", "package"], condition=~Q(status="void"),
+                                    name="parcel_unique_live_package"),
             models.UniqueConstraint(fields=["tracking_no"], condition=Q(tracking_no__isnull=False),
                                     name="parcel_unique_tracking_no"),
         ]
