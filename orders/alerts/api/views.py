@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -79,7 +80,7 @@ def _order_or_404(oid) -> Order:
 class FulfillmentOptionsView(APIView):
     """Costed options for an order that cannot be filled from its warehouse."""
 
-    @extend_schema(responses=serializers.JSONField)
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, oid) -> Response:
         order = _order_or_404(oid)
         return Response(fulfillment_options(order=order).as_json())
