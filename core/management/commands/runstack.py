@@ -19,7 +19,7 @@ def _processes(port: int, extra: list[str]) -> dict[str, list[str]]:
             python, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
             "--workers", "2", "--threads", "8", "--timeout", "60",
-            "--access-logfile", "-", "--log-level", "warning",
+            "--log-level", "warning",
         ],
         "worker": [python, "manage.py", "rundramatiq", "--processes", "1", "--threads", "8"],
         "scheduler": [python, "manage.py", "runscheduler"],
