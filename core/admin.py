@@ -13,6 +13,13 @@ def index(request, extra_context=None):
 
 
 admin.site.index = index
+
+try:  # django_dramatiq's task log is unused (no AdminMiddleware); keep it out of the menu
+    from django_dramatiq.models import Task
+
+    admin.site.unregister(Task)
+except (ImportError, admin.sites.NotRegistered):
+    pass
 admin.site.site_header = "流转 Liuzhuan"
 admin.site.site_title = "Liuzhuan"
 admin.site.index_title = ""

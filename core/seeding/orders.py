@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from django.utils import timezone
 from faker import Faker
 
 from orders.canonical import CanonicalBuyer, CanonicalLine, CanonicalOrder, CanonicalReceiver
@@ -15,7 +15,6 @@ from orders.services.ingest import order_ingest
 
 from .master import SKUS
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PRICES = {
     "TEA-LJ-250": "268.00", "TEA-PE-357": "139.00", "MILK-FRESH-1L": "15.90",
     "YOG-GREEK-6": "39.90", "PHONE-X12": "4999.00", "EARBUD-P3": "599.00",
@@ -43,7 +42,9 @@ def seed(*, count: int = 40) -> int:
     fake = Faker("zh_CN")
     fake.seed_instance(20261125)
     rng = random.Random(20261125)
-    base = datetime(2026, 11, 25, 8, 0, tzinfo=SHANGHAI)
+    # Modified seconds before we ingest them, as a live push would be, so the dashboard's sync
+    # lag looks real; the ids are fixed, so a second run finds every order and adds nothing.
+    base = timezone.now()
     known = set(Sku.objects.values_list("code", flat=True))
     created = 0
     for n in range(1, count + 1):
@@ -61,7 +62,7 @@ def seed(*, count: int = 40) -> int:
         goods = sum((line.amount for line in lines), Decimal("0.00"))
         discount = (goods * Decimal("0.05")).quantize(Decimal("0.01")) if n % 3 == 0 else Decimal("0.00")
         shipping = Decimal("0.00") if goods >= 99 else Decimal("8.00")
-        modified = base + timedelta(minutes=n * 7)
+        modified = base - timedelta(seconds=rng.randint(1, 20))
         province = rng.choice(["上海", "四川", "北京", "广东", "浙江", "江苏"])
         canonical = CanonicalOrder(
             shop_code=SHOP_OF[channel], channel=channel, channel_order_id=_order_id(channel, n),
