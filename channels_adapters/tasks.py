@@ -24,6 +24,15 @@ def _pull(channel: str) -> None:
     channel_pull_all(channel=channel)
 
 
+@dramatiq.actor(queue_name="sync", max_retries=0, time_limit=300_000)
+def channel_pull_shop_task(shop_id: int) -> None:
+    """One shop's pull, started from the admin."""
+    from channels_adapters.services.pull import channel_pull
+    from orders.models import Shop
+
+    channel_pull(shop=Shop.objects.get(pk=shop_id))
+
+
 @schedule.every(seconds=60)
 @dramatiq.actor(queue_name="sync", max_retries=0, time_limit=300_000)
 def channel_pull_jd_task() -> None:

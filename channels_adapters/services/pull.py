@@ -97,3 +97,14 @@ def channel_pull_all(*, channel: str) -> list[PullResult]:
     from channels_adapters.selectors import sync_shops
 
     return [channel_pull(shop=shop) for shop in sync_shops(channel=channel)]
+
+
+def channel_pull_request(*, shops: list[Shop]) -> int:
+    """Queue a pull for each shop now (admin action)."""
+    from channels_adapters.tasks import channel_pull_shop_task
+    from core.tasks_util import enqueue_on_commit
+
+    with transaction.atomic():
+        for shop in shops:
+            enqueue_on_commit(channel_pull_shop_task, shop.pk)
+    return len(shops)

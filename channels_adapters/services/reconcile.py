@@ -78,3 +78,15 @@ def reconcile_all(*, since: datetime | None = None, shop_code: str | None = None
     if shop_code and not shops:
         raise ValidationFailed(f"no active platform shop {shop_code!r} with a gateway", code="unknown_shop")
     return [reconcile_shop(shop=shop, since=since, trigger=trigger, actor=actor) for shop in shops]
+
+
+def reconcile_request(*, shops: list[Shop], since: datetime | None, actor=None) -> int:
+    """Queue one reconciliation per shop (admin "run now"); returns how many were queued."""
+    from channels_adapters.tasks import reconcile_shop_task
+    from core.tasks_util import enqueue_on_commit
+
+    with transaction.atomic():
+        for shop in shops:
+            enqueue_on_commit(reconcile_shop_task, shop.pk, since.isoformat() if since else None,
+                              getattr(actor, "pk", None))
+    return len(shops)

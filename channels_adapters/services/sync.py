@@ -50,10 +50,13 @@ def list_window(*, platform: Platform, shop: Shop, start: datetime, end: datetim
     if pages == 1:
         keep(first.orders)
         return list(found.values())
-    numbers = range(rules.first_page, rules.first_page + pages)
-    for number in (reversed(numbers) if rules.backwards else numbers):
-        keep(platform.list_changed(shop=shop, start=start, end=end, page=number, page_size=size).orders)
     keep(first.orders)
+    if rules.backwards:  # the first call only told us how many pages there are
+        numbers = range(rules.first_page + pages - 1, rules.first_page - 1, -1)
+    else:
+        numbers = range(rules.first_page + 1, rules.first_page + pages)
+    for number in numbers:
+        keep(platform.list_changed(shop=shop, start=start, end=end, page=number, page_size=size).orders)
     return list(found.values())
 
 
