@@ -111,6 +111,9 @@ class SandboxDocument(models.Model):
         ]
         indexes = [models.Index(fields=["platform", "app_key", "modified"], name="sandbox_doc_modified_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.order_id}"
+
 
 class SandboxMessage(models.Model):
     """A message a sandbox platform pushes: a TMC queue entry (Taobao) or a Doudian push.
@@ -204,6 +207,3 @@ class ReconcileRun(models.Model):
 
     def __str__(self) -> str:
         return f"reconcile #{self.pk} {self.shop_id}"
-
-    def __str__(self) -> str:
-        return f"{self.platform}:{self.order_id}"

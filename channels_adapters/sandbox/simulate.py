@@ -183,7 +183,7 @@ class Simulation:
                 if result.consumed == 0:
                     break
         if any(s.channel == "douyin" for s in self.shops):
-            self.report.delivered += douyin_pushes_send(base_url="http://testserver", reorder=self.chaos.reorder,
+            self.report.delivered += douyin_pushes_send(base_url=self.base_url, reorder=self.chaos.reorder,
                                                         rng=self.rng).messages
             pending = InboundMessage.objects.filter(platform="douyin", outcome=Outcome.PENDING).values_list(
                 "pk", flat=True)
