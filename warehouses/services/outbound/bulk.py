@@ -69,35 +69,100 @@ def _json(value) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
-def orders_save_many(*, moves: list[Move], now=None) -> None:
-    """Write status/warehouse/routing/carrier/tracking of moved orders in one statement,
-    only where the status is still the one we moved from (optimistic check)."""
+def model_insert_many(objs: list) -> list:
+    """INSERT many unsaved instances of one model in one statement and set their pks.
+
+    Primary keys are taken from the table's sequence first (one query), then the rows
+    travel as one JSON document (``jsonb_to_recordset``) — Django's ``bulk_create`` sends
+    per-column arrays whose text escaping costs more than the insert itself here.
+    """
+    if not objs:
+        return objs
+    meta = type(objs[0])._meta
+    pk = meta.pk
+    auto_pk = pk.get_internal_type() in ("AutoField", "BigAutoField")
+    with connection.cursor() as cursor:
+        if auto_pk:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                           "FROM generate_series(1, %s)", [meta.db_table, pk.column, len(objs)])
+            for obj, (value,) in zip(objs, cursor.fetchall()):
+                setattr(obj, pk.attname, value)
+        fields = [f for f in meta.concrete_fields if f.get_internal_type() != "BinaryField"]
+        rows = []
+        for obj in objs:
+            row = {}
+            for f in fields:
+                value = f.pre_save(obj, add=True)
+                row[f.column] = value
+            rows.append(row)
+        cols = ", ".join(f'"{f.column}"' for f in fields)
+        spec = ", ".join(f'"{f.column}" {_sql_type(f)}' for f in fields)
+        cursor.execute(f'INSERT INTO "{meta.db_table}" ({cols}) SELECT {cols} '
+                       f"FROM jsonb_to_recordset(%s::jsonb) AS v({spec})", [_json(rows)])
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = "default"
+    return objs
+
+
+def _sql_type(field) -> str:
+    kind = field.get_internal_type()
+    if kind == "JSONField":
+        return "jsonb"
+    target = field.target_field if field.is_relation else field
+    return target.db_type(connection) if field.is_relation else field.db_type(connection)
+
+
+def rows_update(*, table: str, rows: list[dict], columns: dict[str, str], set_sql: str,
+                where: str = "", params=()) -> int:
+    """``UPDATE table t SET … FROM jsonb_to_recordset(rows)``: one statement, one JSON
+    parameter (serialised in C, parsed by the server) however many rows."""
+    if not rows:
+        return 0
+    spec = ", ".join(f"{name} {sqltype}" for name, sqltype in columns.items())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} t SET {set_sql} FROM jsonb_to_recordset(%s::jsonb) AS v({spec}) "
+            f"WHERE t.id = v.id {where}",
+            [*params, _json(rows)] if "%s" in set_sql else [_json(rows), *params],
+        )
+        return cursor.rowcount
+
+
+def orders_save_many(*, moves: list[Move], now=None, routing: bool = False) -> None:
+    """Write status/warehouse/carrier/tracking (and ``routing``) of moved orders in one
+    statement, only where the status is still the one we moved from (optimistic check)."""
     if not moves:
         return
     now = now or timezone.now()
-    cols = ([], [], [], [], [], [], [])
-    for m in moves:
-        o = m.order
-        for target, value in zip(cols, (o.pk, m.from_status, o.status, o.warehouse_id,
-                                        _json(o.routing), o.carrier, o.tracking_no)):
-            target.append(value)
+    rows = [{"id": m.order.pk, "prev": m.from_status, "status": m.order.status,
+             "wh": m.order.warehouse_id, "carrier": m.order.carrier, "tn": m.order.tracking_no,
+             **({"routing": m.order.routing} if routing else {})} for m in moves]
+    columns = {"id": "bigint", "prev": "text", "status": "text", "wh": "bigint",
+               "carrier": "text", "tn": "text", **({"routing": "jsonb"} if routing else {})}
+    set_sql = ("status = v.status, warehouse_id = v.wh, carrier = v.carrier, "
+               "tracking_no = v.tn, updated_at = %s" + (", routing = v.routing" if routing else ""))
     with connection.cursor() as cursor:
+        spec = ", ".join(f"{k} {t}" for k, t in columns.items())
         cursor.execute(
-            """
-            UPDATE orders_order o SET status = v.status, warehouse_id = v.wh,
-                   routing = v.routing::jsonb, carrier = v.carrier, tracking_no = v.tn,
-                   updated_at = %s
-            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::text[],
-                        %s::text[], %s::text[]) AS v(id, prev, status, wh, routing, carrier, tn)
-            WHERE o.id = v.id AND o.status = v.prev
-            """,
-            [now, *cols],
-        )
+            f"UPDATE orders_order t SET {set_sql} FROM jsonb_to_recordset(%s::jsonb) AS v({spec}) "
+            "WHERE t.id = v.id AND t.status = v.prev", [now, _json(rows)])
         if cursor.rowcount != len(moves):
             raise Conflict("orders changed concurrently during a batch step",
                            code="concurrent_transition")
     for m in moves:
         m.order.updated_at = now
+
+
+def items_save_many(items, fields: tuple[str, ...] = ("step", "error_code", "error")) -> None:
+    """Write the given fields of many ``BatchOrder`` rows (one statement)."""
+    types = {"step": "text", "error_code": "text", "error": "text", "entry": "jsonb",
+             "plan": "jsonb", "attempts": "int"}
+    rows = [{"id": it.pk, **{f: getattr(it, f) for f in fields}} for it in items]
+    set_sql = ", ".join(f"{f} = v.{f}" for f in fields) + ", updated_at = %s"
+    rows_update(table="warehouses_batchorder", rows=rows,
+                columns={"id": "bigint", **{f: types[f] for f in fields}}, set_sql=set_sql,
+                params=(timezone.now(),))
 
 
 def order_events_record_many(*, rows: list[tuple[Order, str, dict]], actor=None,
@@ -107,9 +172,8 @@ def order_events_record_many(*, rows: list[tuple[Order, str, dict]], actor=None,
     if not rows:
         return []
     user = actor if getattr(actor, "is_authenticated", False) else None
-    events = OrderEvent.objects.bulk_create(
-        OrderEvent(order=o, type=t, actor=user, source=source, payload=p) for o, t, p in rows
-    )
+    events = model_insert_many(
+        [OrderEvent(order=o, type=t, actor=user, source=source, payload=p) for o, t, p in rows])
     pairs = [(rows[i][0], event) for i, event in enumerate(events)]
     for handler in list(hooks._event_recorded):
         bulk = _BULK_EVENT_HANDLERS.get(_handler_key(handler))
@@ -135,7 +199,7 @@ def orders_transition_many(*, moves: list[Move], name: str, actor=None,
                 details={"status": m.order.status, "transition": name, "oid": str(m.order.oid)})
         m.from_status = m.order.status
         method(**m.kwargs)
-    orders_save_many(moves=moves)
+    orders_save_many(moves=moves, routing=name == "allocate")
     rows = []
     for m in moves:
         body = {"from": m.from_status, "to": m.order.status, "transition": name}
@@ -170,16 +234,12 @@ def _apply_counters(delta: dict[tuple[int, int], int], *, consume: bool) -> None
     if missing:
         raise Conflict("stock rows missing for reserved units", code="stock_row_missing",
                        details={"keys": missing})
-    ids = [levels[k].pk for k in sorted(delta)]
-    qty = [delta[k] for k in sorted(delta)]
     on_hand = "on_hand - v.q" if consume else "on_hand"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE warehouses_stocklevel s SET reserved = reserved - v.q, on_hand = {on_hand},
-                       updated_at = %s
-                FROM unnest(%s::bigint[], %s::int[]) AS v(id, q) WHERE s.id = v.id""",
-            [timezone.now(), ids, qty],
-        )
+    rows_update(table="warehouses_stocklevel",
+                rows=[{"id": levels[k].pk, "q": delta[k]} for k in sorted(delta)],
+                columns={"id": "bigint", "q": "int"},
+                set_sql=f"reserved = reserved - v.q, on_hand = {on_hand}, updated_at = %s",
+                params=(timezone.now(),))
 
 
 def stock_reserve_many(*, reservations: list[Reservation]) -> None:
@@ -192,15 +252,11 @@ def stock_reserve_many(*, reservations: list[Reservation]) -> None:
     if not need:
         return
     levels = stock_levels_lock(keys=need)
-    ids = [levels[k].pk for k in sorted(need)]
-    qty = [need[k] for k in sorted(need)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """UPDATE warehouses_stocklevel s SET reserved = reserved + v.q, updated_at = %s
-               FROM unnest(%s::bigint[], %s::int[]) AS v(id, q) WHERE s.id = v.id""",
-            [timezone.now(), ids, qty],
-        )
-    Reservation.objects.bulk_create(reservations)
+    rows_update(table="warehouses_stocklevel",
+                rows=[{"id": levels[k].pk, "q": need[k]} for k in sorted(need)],
+                columns={"id": "bigint", "q": "int"},
+                set_sql="reserved = reserved + v.q, updated_at = %s", params=(timezone.now(),))
+    model_insert_many(reservations)
 
 
 def _take_reservations_many(orders: list[Order]):
@@ -277,11 +333,9 @@ def _outbox_publish_many(pairs) -> None:
     public = [(o, e) for o, e in pairs if e.type in ORDER_EVENT_TYPES]
     if not public:
         return
-    rows = OutboxEvent.objects.bulk_create(
-        OutboxEvent(type=e.type, oid=o.oid, data=outbox.order_event_data(order=o, event=e),
-                    occurred_at=e.occurred_at)
-        for o, e in public
-    )
+    rows = model_insert_many(
+        [OutboxEvent(type=e.type, oid=o.oid, data=outbox.order_event_data(order=o, event=e),
+                     occurred_at=e.occurred_at) for o, e in public])
     subs: dict[str, list[int]] = {}
     for t in {r.type for r in rows}:
         subs[t] = list(Subscription.objects.filter(active=True)
@@ -290,12 +344,37 @@ def _outbox_publish_many(pairs) -> None:
     if not any(subs.values()):
         return
     now, limit = timezone.now(), policy("max_attempts")
-    Delivery.objects.bulk_create(
-        Delivery(subscription_id=pk, event=r, oid=r.oid, seq=r.pk, event_type=r.type,
-                 next_attempt_at=now, attempt_limit=limit)
-        for r in rows for pk in subs[r.type]
-    )
+    model_insert_many(
+        [Delivery(subscription_id=pk, event=r, oid=r.oid, seq=r.pk, event_type=r.type,
+                  next_attempt_at=now, attempt_limit=limit)
+         for r in rows for pk in subs[r.type]])
     outbox._kick_on_commit()
+
+
+def _alerts_mark_many(moves: list[Move], *, actor, source: str) -> None:
+    """Set-based twin of ``orders.alerts`` ``mark_on_status_changed``: one INSERT of the
+    dirty marks, one on-commit callback (clear the per-instance flag, kick the drain)."""
+    from functools import partial
+
+    from orders.alerts.models import DirtyOrder
+    from orders.alerts.services import marking
+
+    fresh = [m.order for m in moves if not getattr(m.order, "_alerts_marked", False)]
+    if not fresh:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {DirtyOrder._meta.db_table} (order_id, marked_at) "
+                       "SELECT unnest(%s::bigint[]), now() ON CONFLICT DO NOTHING",
+                       [[o.pk for o in fresh]])
+    for o in fresh:
+        o._alerts_marked = True
+    transaction.on_commit(partial(_alerts_committed, fresh, marking))
+
+
+def _alerts_committed(orders, marking) -> None:
+    for o in orders:
+        o._alerts_marked = False
+    marking._kick()
 
 
 def _handler_key(handler) -> str:
@@ -307,4 +386,5 @@ _BULK_EVENT_HANDLERS = {
 }
 _BULK_STATUS_HANDLERS = {
     "warehouses.services.allocation.release_for_status_change": _release_for_status_change_many,
+    "orders.alerts.services.marking.mark_on_status_changed": _alerts_mark_many,
 }

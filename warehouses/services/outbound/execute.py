@@ -46,6 +46,7 @@ from warehouses.models import (
     ParcelStatus,
     PickListLine,
     Reservation,
+    RoutingRule,
     StockLevel,
     Step,
     Wave,
@@ -56,7 +57,15 @@ from warehouses.services.routing import RoutingSnapshot, order_route
 from warehouses.services.stock import stock_levels_lock
 
 from . import documents
-from .bulk import Move, orders_lock_many, orders_transition_many, stock_reserve_many
+from .bulk import (
+    Move,
+    items_save_many,
+    model_insert_many,
+    orders_lock_many,
+    orders_transition_many,
+    rows_update,
+    stock_reserve_many,
+)
 from .plan import carrier_for
 from .waves import ParcelDraft, build_waves, pick_list
 
@@ -179,8 +188,9 @@ def _allocate_and_wave_chunk(batch_id: int) -> bool:
         ready = [o for o in orders if by_order[o.pk].step == Step.PLANNED
                  and o.status == OrderStatus.ALLOCATED and o not in to_allocate] + allocated
         _wave(batch, ready, by_order)
-        BatchOrder.objects.bulk_update(items, ["step", "error_code", "error", "entry", "plan",
-                                               "attempts", "updated_at"])
+        items_save_many(items, ("step", "error_code", "error", "entry", "attempts"))
+        failed = [it for it in items if it.step == Step.FAILED]
+        items_save_many(failed, ("plan",))
         _progress(batch)
     return True
 
@@ -210,9 +220,10 @@ def _reserve(batch, orders, by_order) -> list:
     for key, row in levels.items():
         snapshot.available[key] = row.on_hand - row.reserved
     reservations, moves = [], []
+    rules = list(RoutingRule.objects.filter(active=True).order_by("priority", "id"))
     for o in orders:
         try:
-            decision = order_route(order=o, snapshot=snapshot)
+            decision = order_route(order=o, snapshot=snapshot, rules=rules)
         except DomainError as exc:
             _fail_items([by_order[o.pk]], exc.code, exc.message, exc.details)
             continue
@@ -274,7 +285,7 @@ def _wave(batch, orders, by_order) -> None:
                           hot_sku_id=wd.hot_sku_id, orders_count=len(wd.parcels),
                           lines_count=wd.lines, units=sum(p.units for p in wd.parcels),
                           weight_g=wd.weight_g))
-    Wave.objects.bulk_create(waves)
+    model_insert_many(waves)
     parcels, picks, wave_of_order = [], [], defaultdict(list)
     for wave, wd in zip(waves, wave_drafts):
         for p in wd.parcels:
@@ -285,8 +296,8 @@ def _wave(batch, orders, by_order) -> None:
             picks.append(PickListLine(wave=wave, position=position, sku_id=row["sku_id"],
                                       bin_location=row["bin_location"], quantity=row["quantity"],
                                       orders_count=row["orders_count"]))
-    Parcel.objects.bulk_create(parcels)
-    PickListLine.objects.bulk_create(picks)
+    model_insert_many(parcels)
+    model_insert_many(picks)
     moves = [Move(order=o, payload={"batch": batch.pk, "waves": wave_of_order[o.pk]})
              for o in orders]
     orders_transition_many(moves=moves, name="start_picking", source=SOURCE)
@@ -341,14 +352,10 @@ def _track_wave(batch_id: int, wave_id: int) -> None:
         batch = _executing(batch_id)
         numbered = [p for p in pending if results[p.pk].tracking_no]
         if numbered:
-            from django.db import connection
-
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    """UPDATE warehouses_parcel p SET tracking_no = v.tn
-                       FROM unnest(%s::bigint[], %s::text[]) AS v(id, tn)
-                       WHERE p.id = v.id AND p.tracking_no IS NULL""",
-                    [[p.pk for p in numbered], [results[p.pk].tracking_no for p in numbered]])
+            rows_update(table="warehouses_parcel",
+                        rows=[{"id": p.pk, "tn": results[p.pk].tracking_no} for p in numbered],
+                        columns={"id": "bigint", "tn": "text"}, set_sql="tracking_no = v.tn",
+                        where="AND t.tracking_no IS NULL")
         refused = {p.item_id: results[p.pk] for p in pending if not results[p.pk].tracking_no}
         if refused:
             _drop_from_waves(batch, refused)
@@ -374,7 +381,7 @@ def _drop_from_waves(batch, refused: dict) -> None:
     for it in items:
         r = refused[it.pk]
         _fail_items([it], f"carrier_{r.error_code or 'refused'}", r.error or "carrier refused")
-    BatchOrder.objects.bulk_update(items, ["step", "error_code", "error", "plan", "updated_at"])
+    items_save_many(items, ("step", "error_code", "error", "plan"))
     for wave_id in set(voided):
         wave_recount(wave_id)
 
@@ -464,8 +471,8 @@ def handover_wave(*, batch_id: int, wave_id: int, actor=None, source: str = "adm
             return 0
         orders = {o.pk: o for o in orders_lock_many(ids=[it.order_id for it in items])}
         parcels = defaultdict(list)
-        for p in Parcel.objects.filter(item__in=items).exclude(status=ParcelStatus.VOID) \
-                .order_by("package"):
+        for p in Parcel.objects.filter(item_id__in=[it.pk for it in items]) \
+                .exclude(status=ParcelStatus.VOID).order_by("package"):
             parcels[p.item_id].append(p)
         moves, shipped_items = [], []
         for it in items:
@@ -481,7 +488,8 @@ def handover_wave(*, batch_id: int, wave_id: int, actor=None, source: str = "adm
             shipped_items.append(it)
         orders_transition_many(moves=moves, name="ship", actor=actor, source=source)
         now = timezone.now()
-        Parcel.objects.filter(item__in=shipped_items).exclude(status=ParcelStatus.VOID).update(
+        Parcel.objects.filter(item_id__in=[it.pk for it in shipped_items]).exclude(
+            status=ParcelStatus.VOID).update(
             status=ParcelStatus.HANDED_OVER, handed_over_at=now)
         BatchOrder.objects.filter(pk__in=[it.pk for it in shipped_items]).update(
             step=Step.SHIPPED, updated_at=now)

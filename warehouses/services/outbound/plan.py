@@ -20,8 +20,10 @@ from core.errors import DomainError, ValidationFailed
 from orders.choices import OrderStatus, RefundStatus
 from orders.models import Order, OrderLine
 from warehouses import selectors
-from warehouses.models import BatchOrder, HandoverMode, OutboundBatch, Step
+from warehouses.models import BatchOrder, HandoverMode, OutboundBatch, RoutingRule, Step
 from warehouses.services.routing import RoutingSnapshot, order_route
+
+from .bulk import model_insert_many
 
 MAX_BATCH_ORDERS = 20_000
 ENTRY_STATUSES = (OrderStatus.APPROVED, OrderStatus.ALLOCATED)
@@ -92,6 +94,7 @@ def plan_orders(orders: list[Order], *, batch_carrier: str = "",
     snapshot = RoutingSnapshot.load(sku_ids={ln.sku_id for o in orders for ln in o.lines.all()
                                              if ln.sku_id})
     plans = {}
+    rules = list(RoutingRule.objects.filter(active=True).order_by("priority", "id"))
     for order in orders:
         blockers, plan = [], {"score": str(order.priority_score), "status": order.status,
                               "approval": levels.get(order.pk, {"level": "unknown"})}
@@ -108,7 +111,7 @@ def plan_orders(orders: list[Order], *, batch_carrier: str = "",
             plan.update(warehouse=order.warehouse.code, packages=packages, rule="already allocated")
         elif not blockers:
             try:
-                decision = order_route(order=order, snapshot=snapshot)
+                decision = order_route(order=order, snapshot=snapshot, rules=rules)
             except DomainError as exc:
                 blockers.append({"code": exc.code, "message": exc.message,
                                  "details": exc.details or {}})
@@ -178,9 +181,8 @@ def outbound_batch_create(*, oids=None, filter: dict | None = None, actor=None,
         batch = OutboundBatch.objects.create(name=name[:128], source=source, filter=filter or {},
                                              carrier=carrier, handover=handover,
                                              created_by=user, total=len(orders))
-        BatchOrder.objects.bulk_create(
+        model_insert_many([
             BatchOrder(batch=batch, order=o, plan=plans[o.pk], priority_score=o.priority_score,
                        step=Step.BLOCKED if plans[o.pk]["blockers"] else Step.PLANNED)
-            for o in orders
-        )
+            for o in orders])
     return batch
