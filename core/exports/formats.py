@@ -20,13 +20,18 @@ def _escape_dataset(dataset) -> None:
 
 
 class CSV(base_formats.CSV):
-    def _escape_formulae(self, dataset):
-        _escape_dataset(dataset)
+    def export_data(self, dataset, **kwargs):
+        _escape_dataset(dataset)  # always, whatever IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT says
+        return dataset.export(self.get_title(), **kwargs)
 
 
 class XLSX(base_formats.XLSX):
     def _escape_formulae(self, dataset):
+        pass  # done below, once
+
+    def export_data(self, dataset, **kwargs):
         _escape_dataset(dataset)
+        return super().export_data(dataset, **kwargs)
 
 
 def export_formats() -> list:

@@ -5,8 +5,8 @@ formula by Excel, WPS or LibreOffice (CSV injection).  On export such a cell get
 apostrophe — spreadsheets show the apostrophe-prefixed text as plain text — and on import
 exactly that apostrophe is removed again, so an export re-imported changes nothing.
 
-Only text columns are escaped: numbers, dates and booleans are rendered by their own
-widgets and can never start a formula (amounts are non-negative by constraint).
+The export formats escape every text cell of the file (``core.exports.formats``), so a
+column cannot be forgotten; ``TextWidget`` undoes it on import.
 """
 
 from __future__ import annotations
@@ -16,18 +16,25 @@ from import_export import widgets
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _needs_escape(value: str) -> bool:
+    # A value that already starts with apostrophes before a formula character is escaped
+    # too, otherwise the import would take its first apostrophe for ours.
+    return value.lstrip("'").startswith(FORMULA_START)
+
+
 def escape_formula(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
+    return "'" + value if _needs_escape(value) else value
 
 
 def unescape_formula(value: str) -> str:
-    if value.startswith("'") and value[1:].startswith(FORMULA_START):
+    if value.startswith("'") and _needs_escape(value):
         return value[1:]
     return value
 
 
 class TextWidget(widgets.CharWidget):
-    """A text column: escaped on export, unescaped on import; identifiers stay strings.
+    """A text column: unescaped on import (the export formats escape every text cell, see
+    ``core.exports.formats``); identifiers stay strings.
 
     ``strict_text``: refuse a cell that arrives as a number (an XLSX cell typed as number
     has already lost leading zeros or turned into 1.23E+18) instead of casting it back.
@@ -47,4 +54,4 @@ class TextWidget(widgets.CharWidget):
         return unescape_formula(value.strip())
 
     def render(self, value, obj=None, **kwargs):
-        return escape_formula("" if value is None else str(value))
+        return "" if value is None else str(value)
