@@ -9,19 +9,47 @@ from __future__ import annotations
 
 from import_export import fields, resources, widgets
 
+from core.exports.formula import TextWidget
+from core.exports.widgets import CoordinateWidget, NonNegativeIntegerWidget, StrictBooleanWidget
 from orders.models import Sku
 from warehouses.models import StockLevel, Warehouse
 from warehouses.services.stock import stock_level_set
 
 
-class WarehouseResource(resources.ModelResource):
+class WarehouseExportResource(resources.ModelResource):
+    """Warehouses by ``code``; text cells formula-escaped by the export formats."""
+
+    code = fields.Field(attribute="code", column_name="code", widget=TextWidget(strict_text=True))
+    name = fields.Field(attribute="name", column_name="name", widget=TextWidget())
+    kind = fields.Field(attribute="kind", column_name="kind", widget=TextWidget())
+    province = fields.Field(attribute="province", column_name="province", widget=TextWidget())
+    city = fields.Field(attribute="city", column_name="city", widget=TextWidget())
+    lat = fields.Field(attribute="lat", column_name="lat", widget=CoordinateWidget())
+    lng = fields.Field(attribute="lng", column_name="lng", widget=CoordinateWidget())
+    cold_chain = fields.Field(attribute="cold_chain", column_name="cold_chain",
+                              widget=StrictBooleanWidget())
+    daily_capacity = fields.Field(attribute="daily_capacity", column_name="daily_capacity",
+                                  widget=NonNegativeIntegerWidget())
+    active = fields.Field(attribute="active", column_name="active", widget=StrictBooleanWidget())
+    default_carrier = fields.Field(attribute="default_carrier", column_name="default_carrier",
+                                   widget=TextWidget())
+
     class Meta:
         model = Warehouse
-        import_id_fields = ["code"]
         fields = ["code", "name", "kind", "province", "city", "lat", "lng", "cold_chain",
-                  "daily_capacity", "active"]
+                  "daily_capacity", "active", "default_carrier"]
+        export_order = fields
+
+
+class WarehouseImportResource(WarehouseExportResource):
+    """Creates or updates by ``code`` (unique); unchanged rows are skipped; model validation
+    (kind choices, coordinate ranges) gives per-row errors."""
+
+    class Meta(WarehouseExportResource.Meta):
+        import_id_fields = ["code"]
         skip_unchanged = True
         report_skipped = True
+        clean_model_instances = True
 
 
 class StockLevelImportResource(resources.ModelResource):

@@ -55,6 +55,22 @@ class MoneyWidget(widgets.DecimalWidget):
         return "" if value is None else f"{Decimal(value):.2f}"
 
 
+class CoordinateWidget(widgets.DecimalWidget):
+    """A latitude/longitude: plain decimal text (no locale), empty = unknown."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else str(value).strip()
+        if text == "":
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation as exc:
+            raise ValueError(f"{value!r} is not a number") from exc
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
 class IsoDateTimeWidget(widgets.DateTimeWidget):
     """ISO 8601 in Asia/Shanghai with its offset (``2026-11-11T10:00:00+08:00``)."""
 

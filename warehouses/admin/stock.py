@@ -8,21 +8,24 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin, ImportExportModelAdmin, ImportMixin
+from import_export.admin import ExportMixin, ImportMixin
 
 from core.admin_mixins import ReadOnlyAdminMixin
+from core.exports.admin import RulesImportExportMixin
 from warehouses import selectors
 from warehouses.models import Reservation, StockLevel, StockSync, Warehouse
 from warehouses.resources import (
     StockLevelExportResource,
     StockLevelImportResource,
-    WarehouseResource,
+    WarehouseExportResource,
+    WarehouseImportResource,
 )
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(ImportExportModelAdmin):
-    resource_classes = [WarehouseResource]
+class WarehouseAdmin(RulesImportExportMixin, admin.ModelAdmin):
+    import_permissions = ("warehouses.add_warehouse", "warehouses.change_warehouse")
+    export_permission = "warehouses.view_warehouse"
     list_display = ["code", "name", "kind", "province", "city", "cold_chain", "daily_capacity",
                     "active"]
     list_filter = ["kind", "cold_chain", "active", "province"]
@@ -30,6 +33,12 @@ class WarehouseAdmin(ImportExportModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # orders and stock refer to warehouses; deactivate instead
+
+    def get_import_resource_classes(self, request):
+        return [WarehouseImportResource]
+
+    def get_export_resource_classes(self, request):
+        return [WarehouseExportResource]
 
 
 class LowStockFilter(admin.SimpleListFilter):
