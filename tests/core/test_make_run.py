@@ -109,6 +109,8 @@ def test_make_run_twice_from_fresh_state(tmp_path):
             token = stack.token()
             orders_first = _count(stack.port, token, "/api/v1/orders/?page_size=500")
             shops_first = _count(stack.port, token, "/api/v1/shops/")
+            skus_first = _count(stack.port, token, "/api/v1/skus/")
+            warehouses_first = _count(stack.port, token, "/api/v1/warehouses/")
             assert orders_first >= 40 and shops_first >= 5
             # scheduler -> Redis broker -> worker: the heartbeat actor ran.
             deadline = time.monotonic() + 60
@@ -122,12 +124,19 @@ def test_make_run_twice_from_fresh_state(tmp_path):
             stack.stop(proc)
         assert proc.returncode is not None
 
+        log_before = stack.log.read_text()
         proc = stack.start()
         try:
             stack.wait_healthy(proc)
             token = stack.token()
-            assert _count(stack.port, token, "/api/v1/orders/?page_size=500") == orders_first
+            # Master data and the seeded demo orders exist once; (the running sandbox sync may
+            # ingest more platform orders meanwhile — those are not demo rows).
             assert _count(stack.port, token, "/api/v1/shops/") == shops_first
+            assert _count(stack.port, token, "/api/v1/skus/") == skus_first
+            assert _count(stack.port, token, "/api/v1/warehouses/") == warehouses_first
+            second = stack.log.read_text()[len(log_before):]
+            assert "master data created: {'shops': 0, 'skus': 0, 'warehouses': 0, 'customers': 0}" in second
+            assert "demo orders created: 0" in second
         finally:
             stack.stop(proc)
     finally:
