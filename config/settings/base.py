@@ -131,6 +131,17 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "orders.choices.Channel",
         "RefundStatusEnum": "orders.choices.RefundStatus",
         "CustomerLevelEnum": "orders.choices.CustomerLevel",
+        "InvoiceRequestStatusEnum": "invoicing.models.RequestStatus",
+        "InvoiceStatusEnum": "invoicing.models.InvoiceStatus",
+        "AlertStatusEnum": "orders.alerts.models.alerts.AlertStatus",
+        "InboundShipmentStatusEnum": "orders.alerts.models.fulfilment.InboundStatus",
+        "DeliveryStatusEnum": "channels_adapters.subscribers.models.DeliveryStatus",
+        "InboundOutcomeEnum": "channels_adapters.models.Outcome",
+        "ReconcileStatusEnum": "channels_adapters.models.ReconcileStatus",
+        "ApprovalOutcomeEnum": "warehouses.models.rules.ApprovalOutcome",
+        "BatchStatusEnum": "warehouses.models.outbound.BatchStatus",
+        "WaveStatusEnum": "warehouses.models.outbound.WaveStatus",
+        "ParcelStatusEnum": "warehouses.models.outbound.ParcelStatus",
     },
 }
 
