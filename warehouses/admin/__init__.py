@@ -1,4 +1,4 @@
 """Warehouse admin: master data and stock board (``stock``), rule tables (``rules``),
-and the order queues (``queues``)."""
+the order queues (``queues``) and batch outbound (``outbound``)."""
 
-from . import queues, rules, stock  # noqa: F401
+from . import outbound, queues, rules, stock  # noqa: F401

@@ -105,10 +105,32 @@ class OutboundOrderAdmin(_OrderQueueAdmin):
     list_display = ["oid_short", "channel_order_id", "status", "priority_score", "breakdown",
                     "warehouse", "promised_ship_by", "paid_amount"]
     list_filter = ["status", "warehouse", "channel", "presale"]
-    actions = ["allocate", "unallocate"]
+    actions = ["create_outbound_batch", "allocate", "unallocate"]
 
     def get_queryset(self, request):
         return selectors.outbound_queue()
+
+    @admin.action(description=_("Create outbound batch (draft with plan)"),
+                  permissions=["create_batch"])
+    def create_outbound_batch(self, request, queryset):
+        from django.urls import reverse
+
+        from warehouses.services.outbound import outbound_batch_create
+
+        try:
+            batch = outbound_batch_create(oids=[str(o) for o in queryset.values_list("oid", flat=True)],
+                                          actor=request.user, source="admin")
+        except DomainError as exc:
+            self.message_user(request, f"{exc.message} ({exc.code})", messages.ERROR)
+            return None
+        self.message_user(request, format_html(
+            _('Draft outbound batch <a href="{}">#{}</a> with {} orders created; review the plan '
+              'and execute it.'), reverse("admin:warehouses_outboundbatch_change", args=[batch.pk]),
+            batch.pk, batch.total), messages.SUCCESS)
+        return None
+
+    def has_create_batch_permission(self, request):
+        return request.user.has_perm("warehouses.add_outboundbatch")
 
     def get_ordering(self, request):
         return ["-priority_score", "paid_at", "id"]

@@ -12,7 +12,7 @@ from .conftest import make_orders, pdf_pages
 URL = "/api/v1/outbound/batches/"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_create_execute_detail_rollback_over_http(three_warehouses, api_client, group_user):
     orders = make_orders(12)
     user = group_user("warehouse")

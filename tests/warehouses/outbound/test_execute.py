@@ -24,7 +24,7 @@ from warehouses.services.outbound import (
 
 from .conftest import make_orders, pdf_pages
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 FORMATS = {"SF": r"SF\d{13}", "ZTO": r"7\d{11}", "YTO": r"YT\d{13}", "JD": r"JDVA\d{11}"}
 
 

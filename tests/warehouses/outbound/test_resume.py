@@ -23,7 +23,7 @@ from warehouses.services.outbound import (
 
 from .conftest import make_orders, pdf_pages
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ROOT = Path(__file__).resolve().parents[3]
 
 

@@ -25,7 +25,7 @@ from warehouses.services.outbound import (
 
 from .conftest import make_orders
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def snapshot(order_ids):
