@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from ..event_types import EVENT_TYPES
@@ -10,7 +12,7 @@ class ContractSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
     name = serializers.CharField(required=False, max_length=100)
     timeout_seconds = serializers.DecimalField(max_digits=5, decimal_places=2, required=False,
-                                               min_value=0.1)
+                                               min_value=Decimal("0.1"))
 
     class Meta:
         model = Contract
