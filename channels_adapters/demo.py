@@ -19,7 +19,11 @@ PER_SHOP = 12
 
 
 def seed(stdout=None) -> str:
-    from channels_adapters.sandbox.engine import EmitStats, sandbox_order_apply, sandbox_order_create
+    from channels_adapters.sandbox.engine import (
+        EmitStats,
+        sandbox_order_apply,
+        sandbox_order_create,
+    )
 
     rng = random.Random(20261111)
     made, skipped = 0, []

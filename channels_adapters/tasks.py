@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import dramatiq
@@ -59,9 +60,11 @@ def channel_pull_safety_net_task() -> None:
 @dramatiq.actor(queue_name="sync", max_retries=0, time_limit=1_800_000)
 def reconcile_task() -> None:
     """Hourly: compare the last 24 hours of every shop's list with what we hold."""
+    from datetime import timedelta
+
     from channels_adapters.services.reconcile import reconcile_all
 
-    reconcile_all(trigger="schedule")
+    reconcile_all(trigger="schedule", settle=timedelta(minutes=5))
 
 
 @dramatiq.actor(queue_name="sync", max_retries=0, time_limit=1_800_000)
@@ -85,4 +88,5 @@ if settings.LIUZHUAN_SANDBOX:
         """Sandbox only: the fake Doudian platform POSTs its queued pushes to our hook."""
         from channels_adapters.sandbox.engine import douyin_pushes_send
 
-        douyin_pushes_send(base_url=getattr(settings, "LIUZHUAN_SANDBOX_PUSH_URL", "http://127.0.0.1:8000"))
+        default = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+        douyin_pushes_send(base_url=getattr(settings, "LIUZHUAN_SANDBOX_PUSH_URL", default))

@@ -27,9 +27,8 @@ from orders.models import Shop
 
 from . import douyin as dy_sandbox
 from . import jd as jd_sandbox
-from . import orders
+from . import orders, store
 from . import pdd as pdd_sandbox
-from . import store
 from . import taobao as tb_sandbox
 
 RENDER = {"taobao": tb_sandbox.render, "jd": jd_sandbox.render, "pdd": pdd_sandbox.render,

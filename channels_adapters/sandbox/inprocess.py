@@ -15,7 +15,6 @@ from django.test import Client
 
 from channels_adapters.platforms import http
 
-
 _local = threading.local()
 
 

@@ -23,7 +23,14 @@ from channels_adapters import clock
 from channels_adapters.models import InboundMessage, Outcome, SandboxDocument, SandboxMessage
 from orders.models import Order, Shop
 
-from .engine import CALM, Chaos, EmitStats, douyin_pushes_send, sandbox_order_apply, sandbox_order_create
+from .engine import (
+    CALM,
+    Chaos,
+    EmitStats,
+    douyin_pushes_send,
+    sandbox_order_apply,
+    sandbox_order_create,
+)
 from .inprocess import in_process
 
 

@@ -71,13 +71,17 @@ def reconcile_shop(*, shop: Shop, since: datetime | None = None, until: datetime
 
 
 def reconcile_all(*, since: datetime | None = None, shop_code: str | None = None, trigger: str = "command",
-                  actor=None) -> list[ReconcileRun]:
+                  actor=None, settle: timedelta = timedelta(0)) -> list[ReconcileRun]:
+    """Every active platform shop (or one).  ``settle``: leave the last minutes to the pushes
+    still on their way, so the scheduled run reports real gaps rather than messages in flight."""
     from channels_adapters.selectors import sync_shops
+
+    until = clock.now() - settle
 
     shops = list(sync_shops(code=shop_code))
     if shop_code and not shops:
         raise ValidationFailed(f"no active platform shop {shop_code!r} with a gateway", code="unknown_shop")
-    return [reconcile_shop(shop=shop, since=since, trigger=trigger, actor=actor) for shop in shops]
+    return [reconcile_shop(shop=shop, since=since, until=until, trigger=trigger, actor=actor) for shop in shops]
 
 
 def reconcile_request(*, shops: list[Shop], since: datetime | None, actor=None) -> int:
