@@ -138,24 +138,29 @@ def tax_profile_for_order(*, order, actor=None) -> TaxProfile | None:
     if link:
         return link.profile
     with transaction.atomic():
-        profile, source = None, ""
-        buyer = buyer_from_channel(order.invoice_request)
-        if buyer:
-            profile = (TaxProfile.objects.filter(customer_id=order.customer_id,
-                                                 name=buyer["name"], tax_id=buyer["tax_id"])
-                       .first())
-            if profile is None:
-                profile = TaxProfile.objects.create(customer=order.customer, **buyer)
-            source = "channel"
-        elif order.customer_id:
-            profile = (TaxProfile.objects.filter(customer_id=order.customer_id)
-                       .order_by("-verified", "-updated_at", "-id").first())
-            source = "customer"
+        return _tax_profile_link(order=order)
+
+
+def _tax_profile_link(*, order) -> TaxProfile | None:
+    """Find or create the profile for an order that has no link yet, and link it."""
+    profile, source = None, ""
+    buyer = buyer_from_channel(order.invoice_request)
+    if buyer:
+        profile = (TaxProfile.objects.filter(customer_id=order.customer_id,
+                                             name=buyer["name"], tax_id=buyer["tax_id"])
+                   .first())
         if profile is None:
-            return None
-        OrderTaxProfile.objects.get_or_create(order=order,
-                                              defaults={"profile": profile, "source": source})
-        return profile
+            profile = TaxProfile.objects.create(customer=order.customer, **buyer)
+        source = "channel"
+    elif order.customer_id:
+        profile = (TaxProfile.objects.filter(customer_id=order.customer_id)
+                   .order_by("-verified", "-updated_at", "-id").first())
+        source = "customer"
+    if profile is None:
+        return None
+    OrderTaxProfile.objects.get_or_create(order=order,
+                                          defaults={"profile": profile, "source": source})
+    return profile
 
 
 def link_on_order_created(order, event) -> None:
@@ -166,8 +171,10 @@ def link_on_order_created(order, event) -> None:
     """
     if event.type != "order.created":
         return
+    if not order.invoice_request and not order.customer_id:
+        return  # nothing to link from
     try:
-        with transaction.atomic():
-            tax_profile_for_order(order=order)
+        with transaction.atomic():  # a brand-new order has no link yet
+            _tax_profile_link(order=order)
     except Exception:  # noqa: BLE001 — linking is best effort; it is retried on request
         logger.exception("tax profile link failed for order %s", order.pk)

@@ -68,7 +68,9 @@ def outbox_publish(*, type: str, oid: UUID | str | None, data: dict,
         raise ValidationFailed(f"unknown event type {type!r}", code="unknown_event_type")
     if oid is not None and not isinstance(oid, UUID):
         oid = UUID(str(oid))
-    with transaction.atomic():
+    # No savepoint: an outbox row must commit or roll back with the change that caused it,
+    # and a failure here fails the caller's whole transaction (two round trips saved per event).
+    with transaction.atomic(savepoint=False):
         event = OutboxEvent.objects.create(
             type=type, oid=oid, data=data, occurred_at=occurred_at or timezone.now()
         )
