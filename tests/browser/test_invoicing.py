@@ -7,7 +7,13 @@ import pytest
 
 from invoicing.models import InvoiceRequest
 from invoicing.services.requests import invoice_request_create
-from tests.factories.invoicing import VALID_USCC, make_catalogue, make_order, make_profile, make_seller
+from tests.factories.invoicing import (
+    VALID_USCC,
+    make_catalogue,
+    make_order,
+    make_profile,
+    make_seller,
+)
 
 from .conftest import login, run_action, shot
 
