@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from core.errors import NotFound, ValidationFailed
 from orders.canonical import CanonicalLine, CanonicalOrder
-from orders.choices import PRE_SHIPMENT, STATUS_RANK, HoldReason, OrderStatus
+from orders.choices import PRE_SHIPMENT, STATUS_RANK, CustomerLevel, HoldReason, OrderStatus
 from orders.models import Customer, Order, OrderLine, Shop, Sku
 
 from .events import order_event_record, order_status_event_type
@@ -60,13 +60,17 @@ def _customer_for(shop: Shop, canonical: CanonicalOrder) -> Customer | None:
     buyer = canonical.buyer
     if not buyer.channel_buyer_id:
         return None
-    defaults = {"nick": buyer.nick}
-    if buyer.level:
-        defaults["level"] = buyer.level
-    customer, created = Customer.objects.get_or_create(
-        channel=shop.channel, channel_buyer_id=buyer.channel_buyer_id, defaults=defaults
-    )
-    if not created and buyer.nick and customer.nick != buyer.nick:
+    lookup = {"channel": shop.channel, "channel_buyer_id": buyer.channel_buyer_id}
+    customer = Customer.objects.filter(**lookup).first()
+    if customer is None:
+        # INSERT … ON CONFLICT DO NOTHING: no savepoint; a concurrent first sight of the same
+        # buyer makes ours a no-op and we read theirs.
+        Customer.objects.bulk_create(
+            [Customer(**lookup, nick=buyer.nick, level=buyer.level or CustomerLevel.NORMAL)],
+            ignore_conflicts=True,
+        )
+        return Customer.objects.get(**lookup)
+    if buyer.nick and customer.nick != buyer.nick:
         Customer.objects.filter(pk=customer.pk).update(nick=buyer.nick)
     return customer
 
