@@ -91,11 +91,13 @@ def stub_broker():
 
 def test_admin_lists_runs_read_only_and_runs_now(admin_client, shops, inproc, rng, stub_broker,
                                                   django_capture_on_commit_callbacks):
+    lost = sandbox_order_create(shop=shops["douyin"], rng=rng)
     run = reconcile_shop(shop=shops["douyin"], since=clock.now() - timedelta(hours=1))
     changelist = reverse("admin:channels_adapters_reconcilerun_changelist")
     page = admin_client.get(changelist)
     assert page.status_code == 200 and b"Reconcile all shops now" in page.content
-    assert admin_client.get(reverse("admin:channels_adapters_reconcilerun_change", args=[run.pk])).status_code == 200
+    detail = admin_client.get(reverse("admin:channels_adapters_reconcilerun_change", args=[run.pk]))
+    assert detail.status_code == 200 and lost["id"].encode() in detail.content and b"missing" in detail.content
     assert admin_client.get(reverse("admin:channels_adapters_reconcilerun_add")).status_code == 403
 
     run_now = reverse("admin:channels_adapters_reconcilerun_run_now")
