@@ -25,7 +25,7 @@ seed: migrate
 
 run: seed
 	@$(BIN)/python manage.py ensure_admin
-	LIUZHUAN_SANDBOX=$${LIUZHUAN_SANDBOX:-1} $(BIN)/python manage.py runstack --port $(PORT)
+	LIUZHUAN_SANDBOX=$${LIUZHUAN_SANDBOX:-1} PORT=$(PORT) $(BIN)/python manage.py runstack --port $(PORT) --with listen_channels
 
 test: install
 	$(BIN)/python -m pytest

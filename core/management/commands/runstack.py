@@ -1,4 +1,5 @@
-"""Run web + worker + scheduler (+ channel listener) together; Ctrl-C stops all of them."""
+"""Run web + worker + scheduler (+ the channel listener, ``--with listen_channels``) together;
+Ctrl-C stops all of them."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             "REDIS_URL": settings.ENV.redis_url,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev"),
             "PYTHONUNBUFFERED": "1",
+            "PORT": str(port),
             # An idle dramatiq consumer polls every 100 ms instead of 1 s: sub-second webhooks.
             "dramatiq_worker_timeout": os.environ.get("dramatiq_worker_timeout", "100"),
         }
