@@ -40,6 +40,7 @@ class DetectionResult:
                 "resolved": {k: n for k, n in self.resolved.items() if n}}
 
 
+DETECTION_LOCK_KEY = 0x4C5A414C  # "LZAL"
 _EMPTY = "SELECT NULL::bigint, NULL::text, NULL::jsonb WHERE false"
 
 
@@ -87,6 +88,10 @@ def alerts_detect(*, kinds=None, now: datetime | None = None, scope=None) -> Det
     result = DetectionResult()
     with transaction.atomic():
         with connection.cursor() as cursor:
+            # One detection run at a time (scheduled scan, marked drain, "run now"): two runs
+            # inserting and resolving overlapping (order, kind) keys in different orders
+            # could deadlock. Ingest never waits on this lock.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DETECTION_LOCK_KEY])
             for kind in kinds or list(DETECTORS):
                 kind = AlertKind(kind)
                 fragments = DETECTORS[kind](now=now, scope=scope)
