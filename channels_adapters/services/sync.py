@@ -131,7 +131,24 @@ def sync_listed(*, platform: Platform, shop: Shop, listed: list[ListedOrder], so
             gap["outcome"] = result.outcome
         if len(stats.gaps) < MAX_GAPS:
             stats.gaps.append(gap)
+        if kind == "stale" and source.startswith("reconcile"):
+            _alert_follow_gap(shop, item.order_id, gap)
     return stats
+
+
+def _alert_follow_gap(shop: Shop, channel_order_id: str, gap: dict) -> None:
+    """A held order reconciliation could not bring up to date raises a ``reconcile_gap``
+    alert (through the alerts app's hook); a later run that fixes it settles the alert."""
+    from orders.alerts.services.reconcile import order_reconcile_gap_record, order_reconciled_record
+    from orders.models import Order, OrderEvent
+
+    order = Order.objects.filter(shop=shop, channel_order_id=channel_order_id).only("oid").first()
+    if order is None:
+        return
+    if "error" in gap:
+        order_reconcile_gap_record(order_oid=order.oid, differences=gap)
+    elif OrderEvent.objects.filter(order=order, type="order.reconcile_gap").exists():
+        order_reconciled_record(order_oid=order.oid)
 
 
 def _archive_rejected(platform: Platform, shop: Shop, item: ListedOrder, error: str) -> None:

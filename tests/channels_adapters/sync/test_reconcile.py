@@ -120,3 +120,39 @@ def test_ops_may_run_reconciliation_warehouse_may_only_look(client, group_user, 
     assert client.post(run_now).status_code == 403
     client.force_login(group_user("ops"))
     assert client.post(run_now).status_code == 302
+
+
+def test_a_gap_reconciliation_cannot_close_raises_an_alert_that_a_later_fix_resolves(
+        shops, inproc, rng, monkeypatch):
+    from channels_adapters.platforms import GatewayError
+    from orders.alerts.models import Alert
+    from orders.alerts.services.detection import alerts_detect
+
+    shop = shops["jd"]
+    order_id = sandbox_order_create(shop=shop, rng=rng, stage="paid")["id"]
+    clock.advance(timedelta(minutes=5))
+    reconcile_shop(shop=shop, since=clock.now() - timedelta(hours=1))
+    sandbox_order_apply(shop=shop, order_id=order_id, rng=rng, stage="shipped")
+    clock.advance(timedelta(minutes=5))
+
+    from channels_adapters.services import sync
+
+    original = sync._document
+
+    def broken(*args, **kwargs):
+        raise GatewayError("detail endpoint down")
+
+    monkeypatch.setattr(sync, "_document", broken)
+    run = reconcile_shop(shop=shop, since=clock.now() - timedelta(hours=1))
+    assert run.stale_found == 1 and run.stale_fixed == 0
+    alerts_detect(kinds=["reconcile_gap"])
+    alert = Alert.objects.get(kind="reconcile_gap", order__channel_order_id=order_id)
+    assert alert.resolved_at is None
+
+    monkeypatch.setattr(sync, "_document", original)
+    run = reconcile_shop(shop=shop, since=clock.now() - timedelta(hours=1))
+    assert run.stale_fixed == 1
+    alerts_detect(kinds=["reconcile_gap"])
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
+    assert Order.objects.get(shop=shop, channel_order_id=order_id).status == "shipped"
