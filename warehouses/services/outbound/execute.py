@@ -121,11 +121,18 @@ def outbound_batch_run(*, batch_id: int) -> OutboundBatch:
     try:
         while _allocate_and_wave_chunk(batch_id):
             _hook("chunk")
-        for wave_id in _waves(batch_id):
+        auto = OutboundBatch.objects.filter(pk=batch_id, handover=HandoverMode.AUTO).exists()
+        group, size = [], 0
+        for wave_id, orders in _waves(batch_id):
             _track_wave(batch_id, wave_id)
             _label_wave(batch_id, wave_id)
-            if OutboundBatch.objects.filter(pk=batch_id, handover=HandoverMode.AUTO).exists():
-                handover_wave(batch_id=batch_id, wave_id=wave_id, actor=None, source=SOURCE)
+            group.append(wave_id)
+            size += orders
+            if auto and size >= CHUNK:  # hand over labelled waves in chunks, not one by one
+                handover_wave(batch_id=batch_id, wave_id=group, actor=None, source=SOURCE)
+                group, size = [], 0
+        if auto and group:
+            handover_wave(batch_id=batch_id, wave_id=group, actor=None, source=SOURCE)
         return _finish(batch_id)
     except _Stopped:
         return OutboundBatch.objects.get(pk=batch_id)
@@ -151,9 +158,9 @@ def _executing(batch_id: int) -> OutboundBatch:
     return batch
 
 
-def _waves(batch_id: int) -> list[int]:
+def _waves(batch_id: int) -> list[tuple[int, int]]:
     return list(Wave.objects.filter(batch_id=batch_id, status=WaveStatus.OPEN)
-                .order_by("seq").values_list("pk", flat=True))
+                .order_by("seq").values_list("pk", "orders_count"))
 
 
 def _fail_items(items: list[BatchOrder], code: str, message: str, details=None) -> None:
@@ -419,7 +426,15 @@ def wave_recount(wave_id: int) -> None:
 def wave_label_data(wave_id: int) -> list[documents.LabelData]:
     parcels = (Parcel.objects.filter(wave_id=wave_id, tracking_no__isnull=False)
                .exclude(status=ParcelStatus.VOID)
-               .select_related("item__order", "wave__warehouse").order_by("pk"))
+               .select_related("item__order", "wave__warehouse")
+               .only("tracking_no", "carrier", "package", "lines", "weight_g", "wave__code",
+                     "wave__warehouse__name", "wave__warehouse__province",
+                     "wave__warehouse__city", "item__order__receiver_name",
+                     "item__order__receiver_phone", "item__order__receiver_province",
+                     "item__order__receiver_city", "item__order__receiver_district",
+                     "item__order__receiver_address", "item__order__channel_order_id",
+                     "item__order__status")
+               .order_by("pk"))
     out = []
     for p in parcels:
         o, w = p.item.order, p.wave.warehouse
@@ -453,15 +468,16 @@ def _label_wave(batch_id: int, wave_id: int) -> None:
 # ---------------------------------------------------------------------- 4. handover
 
 
-def handover_wave(*, batch_id: int, wave_id: int, actor=None, source: str = "admin",
+def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source: str = "admin",
                   order_ids=None) -> int:
-    """Carrier pickup scan: ``picking → shipped`` for the wave's labelled orders whose
+    """Carrier pickup scan: ``picking → shipped`` for the wave's (or waves') orders whose
     every parcel is labelled.  The point of no return for a rollback.  Returns orders shipped."""
     with transaction.atomic():
         batch = OutboundBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status == BatchStatus.ROLLED_BACK:
             raise TransitionNotAllowed("the batch was rolled back", code="batch_rolled_back")
-        items = BatchOrder.objects.filter(batch=batch, step=Step.TRACKED, parcels__wave_id=wave_id)
+        waves = wave_id if isinstance(wave_id, list) else [wave_id]
+        items = BatchOrder.objects.filter(batch=batch, step=Step.TRACKED, parcels__wave_id__in=waves)
         if order_ids is not None:
             items = items.filter(order_id__in=order_ids)
         items = list(items.exclude(Exists(Parcel.objects.filter(item=OuterRef("pk")).exclude(
