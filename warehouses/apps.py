@@ -12,10 +12,11 @@ class WarehousesConfig(AppConfig):
 
         from .services.allocation import allocate_guard, release_for_status_change
         from .services.approval import approve_for_status_change, four_eyes_guard
+        from .services.outbound.bulk import release_for_status_change_many
         from .services.scoring import score_for_status_change
 
         # Order matters: stock first, then the score, then approval (which may transition).
-        hooks.on_status_changed(release_for_status_change)
+        hooks.on_status_changed(release_for_status_change, many=release_for_status_change_many)
         hooks.on_status_changed(score_for_status_change)
         hooks.on_status_changed(approve_for_status_change)
         register_transition_guard(allocate_guard)

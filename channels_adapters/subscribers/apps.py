@@ -10,6 +10,6 @@ class SubscribersConfig(AppConfig):
     def ready(self) -> None:
         from orders import hooks
 
-        from .services.outbox import on_order_event
+        from .services.outbox import on_order_event, on_order_events_many
 
-        hooks.on_event_recorded(on_order_event)
+        hooks.on_event_recorded(on_order_event, many=on_order_events_many)

@@ -12,8 +12,12 @@ class AlertsConfig(AppConfig):
         from orders import alerts_registry, hooks
 
         from .selectors import filter_orders_by_open_alert
-        from .services.marking import mark_on_event_recorded, mark_on_status_changed
+        from .services.marking import (
+            mark_on_event_recorded,
+            mark_on_status_changed,
+            mark_on_status_changed_many,
+        )
 
-        hooks.on_status_changed(mark_on_status_changed)
+        hooks.on_status_changed(mark_on_status_changed, many=mark_on_status_changed_many)
         hooks.on_event_recorded(mark_on_event_recorded)
         alerts_registry.register(filter_orders_by_open_alert)

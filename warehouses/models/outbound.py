@@ -19,8 +19,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
 class BatchStatus(models.TextChoices):
@@ -242,6 +242,9 @@ class PickListLine(models.Model):
             models.UniqueConstraint(fields=["wave", "sku"], name="picklistline_unique_sku"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.wave_id}#{self.position} {self.sku_id}"
+
 
 class ParcelStatus(models.TextChoices):
     PENDING = "pending", _("awaiting tracking number")
@@ -259,7 +262,9 @@ class Parcel(models.Model):
     wave = models.ForeignKey(Wave, verbose_name=_("wave"), on_delete=models.PROTECT,
                              related_name="parcels")
     carrier = models.CharField(_("carrier"), max_length=16)
-    tracking_no = models.CharField(_("tracking number"), max_length=32, null=True, blank=True)
+    # NULL until the carrier answers: unique among the numbers issued, many parcels without one.
+    tracking_no = models.CharField(_("tracking number"), max_length=32, null=True,  # noqa: DJ001
+                                   blank=True)
     status = models.CharField(_("status"), max_length=12, choices=ParcelStatus.choices,
                               default=ParcelStatus.PENDING)
     lines = models.JSONField(_("lines"), default=list)
@@ -318,3 +323,6 @@ class SandboxWaybill(models.Model):
             models.UniqueConstraint(fields=["carrier", "request_key"],
                                     name="sandboxwaybill_unique_key"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_no}"

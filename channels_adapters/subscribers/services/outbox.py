@@ -91,6 +91,34 @@ def outbox_publish(*, type: str, oid: UUID | str | None, data: dict,
     return event
 
 
+def on_order_events_many(pairs) -> None:
+    """Set-based twin of ``on_order_event`` for bulk paths (registered with it): the same
+    ``OutboxEvent`` rows (same data, ids in the same per-order order) and ``Delivery`` rows,
+    in a few statements however many events."""
+    from core.bulk import model_insert_many
+
+    public = [(order, event) for order, event in pairs if event.type in ORDER_EVENT_TYPES]
+    if not public:
+        return
+    rows = model_insert_many(
+        [OutboxEvent(type=event.type, oid=order.oid, data=order_event_data(order=order, event=event),
+                     occurred_at=event.occurred_at) for order, event in public])
+    subscribers_of = {
+        type_: list(Subscription.objects.filter(active=True)
+                    .filter(Q(event_types=[]) | Q(event_types__contains=[type_]))
+                    .values_list("pk", flat=True))
+        for type_ in {row.type for row in rows}
+    }
+    if not any(subscribers_of.values()):
+        return
+    now, limit = timezone.now(), policy("max_attempts")
+    model_insert_many(
+        [Delivery(subscription_id=pk, event=row, oid=row.oid, seq=row.pk, event_type=row.type,
+                  next_attempt_at=now, attempt_limit=limit)
+         for row in rows for pk in subscribers_of[row.type]])
+    _kick_on_commit()
+
+
 def order_event_data(*, order, event) -> dict:
     """The ``data`` of an order event: a snapshot of the order as of this change."""
     return {

@@ -51,6 +51,27 @@ def mark_on_status_changed(*, order, from_status, to_status, actor, source) -> N
     order_mark_for_alerts(order=order)
 
 
+def mark_on_status_changed_many(changes, *, actor, source) -> None:
+    """Set-based twin of ``mark_on_status_changed`` (registered with it): one INSERT of the
+    marks, one on-commit callback for all orders."""
+    fresh = [c.order for c in changes if not getattr(c.order, "_alerts_marked", False)]
+    if not fresh:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {DirtyOrder._meta.db_table} (order_id, marked_at) "
+                       "SELECT unnest(%s::bigint[]), now() ON CONFLICT DO NOTHING",
+                       [[order.pk for order in fresh]])
+    for order in fresh:
+        order._alerts_marked = True
+    transaction.on_commit(partial(_committed_many, fresh))
+
+
+def _committed_many(orders) -> None:
+    for order in orders:
+        order._alerts_marked = False
+    _kick()
+
+
 def mark_on_event_recorded(*, order, event) -> None:
     if event.type in TRIGGER_EVENTS:
         order_mark_for_alerts(order=order)

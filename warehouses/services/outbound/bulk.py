@@ -10,9 +10,9 @@ with a handful of statements:
 * one ``UPDATE … FROM unnest(…)`` guarded by the previous status (like
   ``ConcurrentTransitionMixin``);
 * one ``bulk_create`` of the events;
-* hooks: handlers with a set-based equivalent in :data:`_BULK_EVENT_HANDLERS` /
-  :data:`_BULK_STATUS_HANDLERS` run once for all orders; every other registered handler
-  is called per order exactly as the single-order path would call it.
+* hooks through ``orders.hooks.events_recorded_many`` / ``statuses_changed_many``: each
+  app's set-based twin runs once for all orders; a handler without a twin is called per
+  order exactly as the single-order path would call it.
 
 Stock moves (reserve / release / consume) follow the stock contract: order rows are
 locked first, stock rows through ``stock_levels_lock`` (primary-key order), counters move
@@ -21,15 +21,14 @@ relative to their current value (``reserved = reserved + n``) in one statement.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from core.bulk import model_insert_many, to_json
 from core.errors import Conflict, TransitionNotAllowed
 from orders import hooks
 from orders.choices import OrderStatus
@@ -65,54 +64,6 @@ def orders_lock_many(*, ids) -> list[Order]:
                 .select_related("shop", "warehouse").order_by("pk"))
 
 
-def _json(value) -> str:
-    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
-
-
-def model_insert_many(objs: list) -> list:
-    """INSERT many unsaved instances of one model in one statement and set their pks.
-
-    Primary keys are taken from the table's sequence first (one query), then the rows
-    travel as one JSON document (``jsonb_to_recordset``) — Django's ``bulk_create`` sends
-    per-column arrays whose text escaping costs more than the insert itself here.
-    """
-    if not objs:
-        return objs
-    meta = type(objs[0])._meta
-    pk = meta.pk
-    auto_pk = pk.get_internal_type() in ("AutoField", "BigAutoField")
-    with connection.cursor() as cursor:
-        if auto_pk:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
-                           "FROM generate_series(1, %s)", [meta.db_table, pk.column, len(objs)])
-            for obj, (value,) in zip(objs, cursor.fetchall()):
-                setattr(obj, pk.attname, value)
-        fields = [f for f in meta.concrete_fields if f.get_internal_type() != "BinaryField"]
-        rows = []
-        for obj in objs:
-            row = {}
-            for f in fields:
-                value = f.pre_save(obj, add=True)
-                row[f.column] = value
-            rows.append(row)
-        cols = ", ".join(f'"{f.column}"' for f in fields)
-        spec = ", ".join(f'"{f.column}" {_sql_type(f)}' for f in fields)
-        cursor.execute(f'INSERT INTO "{meta.db_table}" ({cols}) SELECT {cols} '
-                       f"FROM jsonb_to_recordset(%s::jsonb) AS v({spec})", [_json(rows)])
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = "default"
-    return objs
-
-
-def _sql_type(field) -> str:
-    kind = field.get_internal_type()
-    if kind == "JSONField":
-        return "jsonb"
-    target = field.target_field if field.is_relation else field
-    return target.db_type(connection) if field.is_relation else field.db_type(connection)
-
-
 def rows_update(*, table: str, rows: list[dict], columns: dict[str, str], set_sql: str,
                 where: str = "", params=()) -> int:
     """``UPDATE table t SET … FROM jsonb_to_recordset(rows)``: one statement, one JSON
@@ -124,7 +75,7 @@ def rows_update(*, table: str, rows: list[dict], columns: dict[str, str], set_sq
         cursor.execute(
             f"UPDATE {table} t SET {set_sql} FROM jsonb_to_recordset(%s::jsonb) AS v({spec}) "
             f"WHERE t.id = v.id {where}",
-            [*params, _json(rows)] if "%s" in set_sql else [_json(rows), *params],
+            [*params, to_json(rows)] if "%s" in set_sql else [to_json(rows), *params],
         )
         return cursor.rowcount
 
@@ -146,7 +97,7 @@ def orders_save_many(*, moves: list[Move], now=None, routing: bool = False) -> N
         spec = ", ".join(f"{k} {t}" for k, t in columns.items())
         cursor.execute(
             f"UPDATE orders_order t SET {set_sql} FROM jsonb_to_recordset(%s::jsonb) AS v({spec}) "
-            "WHERE t.id = v.id AND t.status = v.prev", [now, _json(rows)])
+            "WHERE t.id = v.id AND t.status = v.prev", [now, to_json(rows)])
         if cursor.rowcount != len(moves):
             raise Conflict("orders changed concurrently during a batch step",
                            code="concurrent_transition")
@@ -174,14 +125,7 @@ def order_events_record_many(*, rows: list[tuple[Order, str, dict]], actor=None,
     user = actor if getattr(actor, "is_authenticated", False) else None
     events = model_insert_many(
         [OrderEvent(order=o, type=t, actor=user, source=source, payload=p) for o, t, p in rows])
-    pairs = [(rows[i][0], event) for i, event in enumerate(events)]
-    for handler in list(hooks._event_recorded):
-        bulk = _BULK_EVENT_HANDLERS.get(_handler_key(handler))
-        if bulk is not None:
-            bulk(pairs)
-        else:
-            for order, event in pairs:
-                handler(order=order, event=event)
+    hooks.events_recorded_many([(rows[i][0], event) for i, event in enumerate(events)])
     return events
 
 
@@ -210,19 +154,11 @@ def orders_transition_many(*, moves: list[Move], name: str, actor=None,
         body.update(m.payload)
         rows.append((m.order, order_status_event_type(m.order.status), body))
     order_events_record_many(rows=rows, actor=actor, source=source)
-    _status_changed_many(moves, actor=actor, source=source)
+    hooks.statuses_changed_many(
+        [hooks.StatusChange(order=m.order, from_status=m.from_status, to_status=m.order.status)
+         for m in moves],
+        actor=actor, source=source)
     return moves
-
-
-def _status_changed_many(moves: list[Move], *, actor, source: str) -> None:
-    for handler in list(hooks._status_changed):
-        bulk = _BULK_STATUS_HANDLERS.get(_handler_key(handler))
-        if bulk is not None:
-            bulk(moves, actor=actor, source=source)
-            continue
-        for m in moves:
-            handler(order=m.order, from_status=m.from_status, to_status=m.order.status,
-                     actor=actor, source=source)
 
 
 # ----------------------------------------------------------------------------- stock
@@ -298,12 +234,14 @@ def stock_release_many(*, orders: list[Order], actor=None, source: str = "outbou
     return sum(delta.values())
 
 
-def _release_for_status_change_many(moves: list[Move], *, actor, source: str) -> None:
-    """Set-based twin of ``allocation.release_for_status_change``."""
+def release_for_status_change_many(changes: list[hooks.StatusChange], *, actor,
+                                   source: str) -> None:
+    """Set-based twin of ``allocation.release_for_status_change`` (registered with it)."""
     fulfilment = (S.ALLOCATED, S.PICKING)
-    cancelled = [m.order for m in moves if m.order.status == S.CANCELLED]
-    back = [m.order for m in moves if m.order.status == S.APPROVED and m.from_status in fulfilment]
-    shipped = [m.order for m in moves if m.order.status == S.SHIPPED and m.from_status in fulfilment]
+    cancelled = [c.order for c in changes if c.to_status == S.CANCELLED]
+    back = [c.order for c in changes if c.to_status == S.APPROVED and c.from_status in fulfilment]
+    shipped = [c.order for c in changes
+               if c.to_status == S.SHIPPED and c.from_status in fulfilment]
     if cancelled:
         stock_release_many(orders=cancelled, actor=actor, source=source, reason="cancelled")
     if back:
@@ -315,76 +253,3 @@ def _release_for_status_change_many(moves: list[Move], *, actor, source: str) ->
             o.warehouse = None
     if shipped:
         stock_release_many(orders=shipped, actor=actor, source=source, consume=True)
-
-
-# ------------------------------------------------------------------- outbox (bulk twin)
-
-
-def _outbox_publish_many(pairs) -> None:
-    """Set-based twin of ``subscribers.services.outbox.on_order_event``: the same
-    ``OutboxEvent`` rows (same data, same per-order order of ids) and ``Delivery`` rows."""
-    from django.db.models import Q
-
-    from channels_adapters.subscribers.event_types import ORDER_EVENT_TYPES
-    from channels_adapters.subscribers.models import Delivery, OutboxEvent, Subscription
-    from channels_adapters.subscribers.policy import policy
-    from channels_adapters.subscribers.services import outbox
-
-    public = [(o, e) for o, e in pairs if e.type in ORDER_EVENT_TYPES]
-    if not public:
-        return
-    rows = model_insert_many(
-        [OutboxEvent(type=e.type, oid=o.oid, data=outbox.order_event_data(order=o, event=e),
-                     occurred_at=e.occurred_at) for o, e in public])
-    subs: dict[str, list[int]] = {}
-    for t in {r.type for r in rows}:
-        subs[t] = list(Subscription.objects.filter(active=True)
-                       .filter(Q(event_types=[]) | Q(event_types__contains=[t]))
-                       .values_list("pk", flat=True))
-    if not any(subs.values()):
-        return
-    now, limit = timezone.now(), policy("max_attempts")
-    model_insert_many(
-        [Delivery(subscription_id=pk, event=r, oid=r.oid, seq=r.pk, event_type=r.type,
-                  next_attempt_at=now, attempt_limit=limit)
-         for r in rows for pk in subs[r.type]])
-    outbox._kick_on_commit()
-
-
-def _alerts_mark_many(moves: list[Move], *, actor, source: str) -> None:
-    """Set-based twin of ``orders.alerts`` ``mark_on_status_changed``: one INSERT of the
-    dirty marks, one on-commit callback (clear the per-instance flag, kick the drain)."""
-    from functools import partial
-
-    from orders.alerts.models import DirtyOrder
-    from orders.alerts.services import marking
-
-    fresh = [m.order for m in moves if not getattr(m.order, "_alerts_marked", False)]
-    if not fresh:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {DirtyOrder._meta.db_table} (order_id, marked_at) "
-                       "SELECT unnest(%s::bigint[]), now() ON CONFLICT DO NOTHING",
-                       [[o.pk for o in fresh]])
-    for o in fresh:
-        o._alerts_marked = True
-    transaction.on_commit(partial(_alerts_committed, fresh, marking))
-
-
-def _alerts_committed(orders, marking) -> None:
-    for o in orders:
-        o._alerts_marked = False
-    marking._kick()
-
-
-def _handler_key(handler) -> str:
-    return f"{getattr(handler, '__module__', '')}.{getattr(handler, '__qualname__', '')}"
-
-
-_BULK_EVENT_HANDLERS = {
-    "channels_adapters.subscribers.services.outbox.on_order_event": _outbox_publish_many,
-}
-_BULK_STATUS_HANDLERS = {
-    "warehouses.services.allocation.release_for_status_change": _release_for_status_change_many,
-    "orders.alerts.services.marking.mark_on_status_changed": _alerts_mark_many,
-}

@@ -32,6 +32,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_obj
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from core.bulk import model_insert_many
 from core.errors import DomainError, TransitionNotAllowed
 from core.tasks_util import enqueue_on_commit
 from orders.choices import OrderStatus, RefundStatus
@@ -47,8 +48,8 @@ from warehouses.models import (
     PickListLine,
     Reservation,
     RoutingRule,
-    StockLevel,
     Step,
+    StockLevel,
     Wave,
     WaveStatus,
     WaveTemplate,
@@ -60,7 +61,6 @@ from . import documents
 from .bulk import (
     Move,
     items_save_many,
-    model_insert_many,
     orders_lock_many,
     orders_transition_many,
     rows_update,
@@ -294,7 +294,7 @@ def _wave(batch, orders, by_order) -> None:
                           weight_g=wd.weight_g))
     model_insert_many(waves)
     parcels, picks, wave_of_order = [], [], defaultdict(list)
-    for wave, wd in zip(waves, wave_drafts):
+    for wave, wd in zip(waves, wave_drafts, strict=True):
         for p in wd.parcels:
             parcels.append(Parcel(item_id=p.key[0], package=p.key[1], wave=wave, carrier=p.carrier,
                                   lines=p.lines, weight_g=p.weight_g))

@@ -16,14 +16,13 @@ from collections import defaultdict
 from django.db import connection, transaction
 from django.db.models import Prefetch
 
+from core.bulk import model_insert_many
 from core.errors import DomainError, ValidationFailed
 from orders.choices import OrderStatus, RefundStatus
 from orders.models import Order, OrderLine
 from warehouses import selectors
 from warehouses.models import BatchOrder, HandoverMode, OutboundBatch, RoutingRule, Step
 from warehouses.services.routing import RoutingSnapshot, order_route
-
-from .bulk import model_insert_many
 
 MAX_BATCH_ORDERS = 20_000
 ENTRY_STATUSES = (OrderStatus.APPROVED, OrderStatus.ALLOCATED)

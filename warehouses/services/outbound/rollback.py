@@ -25,13 +25,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
+from core.bulk import to_json
 from core.errors import TransitionNotAllowed
 from core.tasks_util import enqueue_on_commit
 from orders.choices import OrderStatus
 from warehouses.carriers import carrier_client
 from warehouses.models import BatchOrder, BatchStatus, Parcel, ParcelStatus, Step, Wave, WaveStatus
 
-from .bulk import Move, _json, order_events_record_many, orders_lock_many, orders_transition_many
+from .bulk import Move, order_events_record_many, orders_lock_many, orders_transition_many
 from .execute import batch_lock, wave_recount
 
 SOURCE = "outbound_rollback"
@@ -163,7 +164,7 @@ def _restore_routing(orders, items) -> None:
     if not orders:
         return
     ids = [o.pk for o in orders]
-    routings = [_json((items[o.pk].entry or {}).get("routing") or {}) for o in orders]
+    routings = [to_json((items[o.pk].entry or {}).get("routing") or {}) for o in orders]
     with connection.cursor() as cursor:
         cursor.execute(
             """UPDATE orders_order o SET routing = v.routing::jsonb
