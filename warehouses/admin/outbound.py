@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from core.admin_mixins import BigTableAdminMixin
 from core.errors import DomainError
 from warehouses import selectors
-from warehouses.api.outbound_views import pdf_response, wave_picklist_pdf
+from warehouses.api.outbound_views import pdf_response
 from warehouses.models import BatchOrder, OutboundBatch, OutboundFilter, Wave, WaveTemplate
 from warehouses.services.outbound import (
     outbound_batch_create,
@@ -23,6 +23,7 @@ from warehouses.services.outbound import (
     outbound_batch_rollback,
     outbound_handover,
 )
+from warehouses.services.outbound.documents import wave_picklist_pdf
 
 
 def progress_html(batch) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -21,7 +22,7 @@ from warehouses.services.outbound import (
     outbound_batch_rollback,
     outbound_handover,
 )
-from warehouses.services.outbound.documents import picklist_pdf
+from warehouses.services.outbound.documents import wave_picklist_pdf
 
 from .outbound_serializers import BatchCreateInSerializer, HandoverInSerializer, batch_out
 
@@ -39,7 +40,7 @@ def _detail(batch_id: int, *, step: str | None = None) -> dict:
 
 
 class BatchListCreateView(APIView):
-    @extend_schema(request=BatchCreateInSerializer)
+    @extend_schema(request=BatchCreateInSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         reject_oversized(request)
         _require(request, "warehouses.add_outboundbatch", "you may not create outbound batches")
@@ -51,6 +52,7 @@ class BatchListCreateView(APIView):
                                       carrier=v["carrier"], handover=v["handover"])
         return Response(_detail(batch.pk), status=status.HTTP_201_CREATED)
 
+    @extend_schema(operation_id="outbound_batches_list", responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         _require(request, "warehouses.view_outboundbatch", "you may not view outbound batches")
         paginator = DefaultCursorPagination()
@@ -62,13 +64,15 @@ class BatchListCreateView(APIView):
 
 
 class BatchDetailView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("result", str, description="only this step")])
+    @extend_schema(parameters=[OpenApiParameter("result", str, description="only this step")],
+                   responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, batch_id: int) -> Response:
         _require(request, "warehouses.view_outboundbatch", "you may not view outbound batches")
         return Response(_detail(batch_id, step=request.query_params.get("result") or None))
 
 
 class BatchExecuteView(APIView):
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
     def post(self, request: Request, batch_id: int) -> Response:
         _require(request, "warehouses.execute_outboundbatch", "you may not execute batches")
         get_object_or_404(OutboundBatch, pk=batch_id)
@@ -77,6 +81,7 @@ class BatchExecuteView(APIView):
 
 
 class BatchRollbackView(APIView):
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
     def post(self, request: Request, batch_id: int) -> Response:
         _require(request, "warehouses.rollback_outboundbatch", "you may not roll back batches")
         get_object_or_404(OutboundBatch, pk=batch_id)
@@ -87,7 +92,7 @@ class BatchRollbackView(APIView):
 class BatchHandoverView(APIView):
     """Carrier pickup scan: the listed waves (or orders; default every wave) ship."""
 
-    @extend_schema(request=HandoverInSerializer)
+    @extend_schema(request=HandoverInSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request, batch_id: int) -> Response:
         _require(request, "warehouses.handover_outboundbatch", "you may not record handovers")
         get_object_or_404(OutboundBatch, pk=batch_id)
@@ -100,6 +105,7 @@ class BatchHandoverView(APIView):
 
 
 class WaveLabelsView(APIView):
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request: Request, batch_id: int, wave_id: int) -> HttpResponse:
         _require(request, "warehouses.view_wave", "you may not view waves")
         wave = get_object_or_404(Wave, pk=wave_id, batch_id=batch_id)
@@ -110,20 +116,12 @@ class WaveLabelsView(APIView):
 
 
 class WavePickListView(APIView):
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request: Request, batch_id: int, wave_id: int) -> HttpResponse:
         _require(request, "warehouses.view_wave", "you may not view waves")
         wave = get_object_or_404(Wave.objects.select_related("warehouse"), pk=wave_id,
                                  batch_id=batch_id)
         return pdf_response(wave_picklist_pdf(wave), f"{wave.code}-picklist.pdf")
-
-
-def wave_picklist_pdf(wave) -> bytes:
-    rows = [{"position": pl.position, "bin_location": pl.bin_location, "sku": pl.sku.code,
-             "name": pl.sku.name, "quantity": pl.quantity, "orders_count": pl.orders_count}
-            for pl in wave.pick_lines.select_related("sku").order_by("position")]
-    subtitle = (f"{wave.warehouse.name} · {wave.carrier} · {wave.get_kind_display()} · "
-                f"{wave.orders_count} orders · {wave.units} units")
-    return picklist_pdf(title=f"拣货单 Pick list {wave.code}", subtitle=subtitle, rows=rows)
 
 
 def pdf_response(data: bytes, filename: str) -> HttpResponse:

@@ -125,3 +125,12 @@ def picklist_pdf(*, title: str, subtitle: str, rows: list[dict]) -> bytes:
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def wave_picklist_pdf(wave) -> bytes:
+    rows = [{"position": pl.position, "bin_location": pl.bin_location, "sku": pl.sku.code,
+             "name": pl.sku.name, "quantity": pl.quantity, "orders_count": pl.orders_count}
+            for pl in wave.pick_lines.select_related("sku").order_by("position")]
+    subtitle = (f"{wave.warehouse.name} · {wave.carrier} · {wave.get_kind_display()} · "
+                f"{wave.orders_count} orders · {wave.units} units")
+    return picklist_pdf(title=f"拣货单 Pick list {wave.code}", subtitle=subtitle, rows=rows)
