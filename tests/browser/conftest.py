@@ -43,7 +43,20 @@ def _unavailable_reason() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def seed_data(django_db_setup):
+    """The database as the migrations left it (groups, approval rules, wave templates).
+
+    Read before Playwright starts: once its event loop runs, Django's connection objects
+    (context-local) are new ones without ``_test_serialized_contents``, so
+    ``serialized_rollback`` alone would restore nothing when a database test ran first.
+    """
+    from django.db import connection
+
+    return getattr(connection, "_test_serialized_contents", None)
+
+
+@pytest.fixture(scope="session")
+def browser(seed_data):
     reason = _unavailable_reason()
     if reason:
         if os.environ.get("CI"):
@@ -55,6 +68,21 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _pristine_db(request, seed_data):
+    """Start every browser test from the migrated data, even when ``serialized_rollback``
+    found no serialized contents on this context's connection (see ``seed_data``)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    if not seed_data or hasattr(connection, "_test_serialized_contents"):
+        return
+    call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+    connection.creation.deserialize_db_from_string(seed_data)
+    # From now on Django's own serialized rollback works on this connection too.
+    connection._test_serialized_contents = seed_data
 
 
 @pytest.fixture
