@@ -149,6 +149,15 @@ def test_admin_pages_render_in_chinese_for_a_chinese_browser(admin_client, url_n
 
 
 @pytest.mark.django_db
+def test_a_mainland_browser_gets_simplified_chinese(admin_client):
+    """Chinese browsers send zh-CN, not zh-hans; Django falls back to zh-hans."""
+    response = admin_client.get(reverse("admin:orders_order_changelist"),
+                                HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9,en;q=0.8")
+    assert response.headers["Content-Language"] == "zh-hans"
+    assert "已付款待审核" in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_language_cookie_selects_chinese(admin_client):
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     html = admin_client.get(reverse("admin:orders_order_changelist")).content.decode()
