@@ -3,14 +3,17 @@ tracking numbers — and can be rolled back.
 
 * ``plan``      — :func:`outbound_batch_create`: a draft batch and its per-order plan
 * ``execute``   — :func:`outbound_batch_execute` (request) / :func:`outbound_batch_run`
-                  (the background run), :func:`outbound_handover` (carrier pickup scan)
+                  (the background run: allocate + wave, tracking, labels)
+* ``handover``  — :func:`outbound_handover` (carrier pickup scan: picking → shipped)
+* ``wave_records`` — a wave's pick list recount and label data
 * ``rollback``  — :func:`outbound_batch_rollback` / :func:`outbound_batch_rollback_run`
 * ``waves``     — wave templates and caps, pick-list aggregation (pure)
 * ``documents`` — label and pick-list PDFs (reportlab)
 * ``bulk``      — set-based transitions, events and stock moves used by the steps
 """
 
-from .execute import outbound_batch_execute, outbound_batch_run, outbound_handover
+from .execute import outbound_batch_execute, outbound_batch_run
+from .handover import outbound_handover
 from .plan import outbound_batch_create
 from .rollback import outbound_batch_rollback, outbound_batch_rollback_run
 

@@ -28,7 +28,7 @@ import time
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -66,7 +66,9 @@ from .bulk import (
     rows_update,
     stock_reserve_many,
 )
+from .handover import handover_wave
 from .plan import carrier_for
+from .wave_records import wave_label_data, wave_recount
 from .waves import ParcelDraft, build_waves, pick_list
 
 logger = logging.getLogger(__name__)
@@ -393,61 +395,7 @@ def _drop_from_waves(batch, refused: dict) -> None:
         wave_recount(wave_id)
 
 
-def wave_recount(wave_id: int) -> None:
-    """Counts and pick list of a wave from its live (non-void) parcels."""
-    wave = Wave.objects.get(pk=wave_id)
-    parcels = list(Parcel.objects.filter(wave=wave).exclude(status=ParcelStatus.VOID)
-                   .select_related("item"))
-    drafts = [ParcelDraft(key=(p.item_id, p.package), warehouse_id=wave.warehouse_id,
-                          carrier=p.carrier, lines=p.lines, weight_g=p.weight_g, score=0,
-                          order_id=p.item.order_id) for p in parcels]
-    from .waves import WaveDraft
-
-    wd = WaveDraft(warehouse_id=wave.warehouse_id, carrier=wave.carrier, kind=wave.kind,
-                   hot_sku_id=wave.hot_sku_id, parcels=drafts)
-    sku_ids = {ln["sku_id"] for d in drafts for ln in d.lines}
-    bins = {(w, s): b for w, s, b in StockLevel.objects.filter(sku_id__in=sku_ids,
-                                                               warehouse_id=wave.warehouse_id)
-            .values_list("warehouse_id", "sku_id", "bin_location")}
-    codes = dict(Sku.objects.filter(pk__in=sku_ids).values_list("pk", "code"))
-    PickListLine.objects.filter(wave=wave).delete()
-    PickListLine.objects.bulk_create(
-        PickListLine(wave=wave, position=i, sku_id=r["sku_id"], bin_location=r["bin_location"],
-                     quantity=r["quantity"], orders_count=r["orders_count"])
-        for i, r in enumerate(pick_list(wd, bins, codes), start=1))
-    Wave.objects.filter(pk=wave.pk).update(
-        orders_count=len(drafts), lines_count=wd.lines, units=sum(d.units for d in drafts),
-        weight_g=wd.weight_g, status=WaveStatus.OPEN if drafts else WaveStatus.DISSOLVED)
-
-
 # ------------------------------------------------------------------------ 3. labels
-
-
-def wave_label_data(wave_id: int) -> list[documents.LabelData]:
-    parcels = (Parcel.objects.filter(wave_id=wave_id, tracking_no__isnull=False)
-               .exclude(status=ParcelStatus.VOID)
-               .select_related("item__order", "wave__warehouse")
-               .only("tracking_no", "carrier", "package", "lines", "weight_g", "wave__code",
-                     "wave__warehouse__name", "wave__warehouse__province",
-                     "wave__warehouse__city", "item__order__receiver_name",
-                     "item__order__receiver_phone", "item__order__receiver_province",
-                     "item__order__receiver_city", "item__order__receiver_district",
-                     "item__order__receiver_address", "item__order__channel_order_id",
-                     "item__order__status")
-               .order_by("pk"))
-    out = []
-    for p in parcels:
-        o, w = p.item.order, p.wave.warehouse
-        out.append(documents.LabelData(
-            tracking_no=p.tracking_no, carrier=p.carrier, wave=p.wave.code,
-            sender=f"{w.name} {w.province}{w.city}", receiver_name=o.receiver_name,
-            receiver_phone=o.receiver_phone,
-            receiver_address=f"{o.receiver_province}{o.receiver_city}{o.receiver_district}"
-                             f"{o.receiver_address}",
-            order_ref=o.channel_order_id, package=str(p.package),
-            contents=", ".join(f"{ln['sku']}×{ln['quantity']}" for ln in p.lines),
-            weight_g=p.weight_g))
-    return out
 
 
 def _label_wave(batch_id: int, wave_id: int) -> None:
@@ -466,72 +414,7 @@ def _label_wave(batch_id: int, wave_id: int) -> None:
 
 
 # ---------------------------------------------------------------------- 4. handover
-
-
-def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source: str = "admin",
-                  order_ids=None) -> int:
-    """Carrier pickup scan: ``picking → shipped`` for the wave's (or waves') orders whose
-    every parcel is labelled.  The point of no return for a rollback.  Returns orders shipped."""
-    with transaction.atomic():
-        batch = OutboundBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status == BatchStatus.ROLLED_BACK:
-            raise TransitionNotAllowed("the batch was rolled back", code="batch_rolled_back")
-        waves = wave_id if isinstance(wave_id, list) else [wave_id]
-        items = BatchOrder.objects.filter(batch=batch, step=Step.TRACKED, parcels__wave_id__in=waves)
-        if order_ids is not None:
-            items = items.filter(order_id__in=order_ids)
-        items = list(items.exclude(Exists(Parcel.objects.filter(item=OuterRef("pk")).exclude(
-            status__in=[ParcelStatus.LABELLED, ParcelStatus.HANDED_OVER, ParcelStatus.VOID]))
-        ).distinct())
-        if not items:
-            return 0
-        orders = {o.pk: o for o in orders_lock_many(ids=[it.order_id for it in items])}
-        parcels = defaultdict(list)
-        for p in Parcel.objects.filter(item_id__in=[it.pk for it in items]) \
-                .exclude(status=ParcelStatus.VOID).order_by("package"):
-            parcels[p.item_id].append(p)
-        moves, shipped_items = [], []
-        for it in items:
-            o = orders[it.order_id]
-            if o.status != OrderStatus.PICKING:
-                continue
-            mine = parcels[it.pk]
-            moves.append(Move(order=o, kwargs={"carrier": mine[0].carrier,
-                                               "tracking_no": mine[0].tracking_no},
-                              payload={"batch": batch.pk, "parcels": [
-                                  {"package": p.package, "carrier": p.carrier,
-                                   "tracking_no": p.tracking_no} for p in mine]}))
-            shipped_items.append(it)
-        orders_transition_many(moves=moves, name="ship", actor=actor, source=source)
-        now = timezone.now()
-        Parcel.objects.filter(item_id__in=[it.pk for it in shipped_items]).exclude(
-            status=ParcelStatus.VOID).update(
-            status=ParcelStatus.HANDED_OVER, handed_over_at=now)
-        BatchOrder.objects.filter(pk__in=[it.pk for it in shipped_items]).update(
-            step=Step.SHIPPED, updated_at=now)
-        numbers = defaultdict(list)
-        for it in shipped_items:
-            for p in parcels[it.pk]:
-                numbers[p.carrier].append(p.tracking_no)
-        transaction.on_commit(lambda: [carrier_client(c).pickup(n) for c, n in numbers.items()])
-    return len(shipped_items)
-
-
-def outbound_handover(*, batch_id: int, wave_ids=None, oids=None, actor=None,
-                      source: str = "api") -> int:
-    """Record the carrier pickup of whole waves (default: every wave) or some orders."""
-    waves = Wave.objects.filter(batch_id=batch_id, status=WaveStatus.OPEN)
-    if wave_ids:
-        waves = waves.filter(Q(pk__in=[w for w in wave_ids if str(w).isdigit()])
-                             | Q(code__in=[str(w) for w in wave_ids]))
-    order_ids = None
-    if oids is not None:
-        from orders.models import Order
-
-        order_ids = list(Order.objects.filter(oid__in=oids).values_list("pk", flat=True))
-    return sum(handover_wave(batch_id=batch_id, wave_id=w, actor=actor, source=source,
-                             order_ids=order_ids)
-               for w in waves.order_by("seq").values_list("pk", flat=True))
+# ``handover.py``: ``handover_wave`` / ``outbound_handover``.
 
 
 def _finish(batch_id: int) -> OutboundBatch:

@@ -33,7 +33,8 @@ from warehouses.carriers import carrier_client
 from warehouses.models import BatchOrder, BatchStatus, Parcel, ParcelStatus, Step, Wave, WaveStatus
 
 from .bulk import Move, order_events_record_many, orders_lock_many, orders_transition_many
-from .execute import batch_lock, wave_recount
+from .execute import batch_lock
+from .wave_records import wave_recount
 
 SOURCE = "outbound_rollback"
 LIVE_STEPS = (Step.ALLOCATED, Step.WAVED, Step.TRACKED)

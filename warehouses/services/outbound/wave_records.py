@@ -1,0 +1,62 @@
+"""A wave's derived records: its pick list and counts rebuilt from live parcels, and the
+data its shipping labels print."""
+
+from __future__ import annotations
+
+from orders.models import Sku
+from warehouses.models import Parcel, ParcelStatus, PickListLine, StockLevel, Wave, WaveStatus
+
+from . import documents
+from .waves import ParcelDraft, WaveDraft, pick_list
+
+
+def wave_recount(wave_id: int) -> None:
+    """Counts and pick list of a wave from its live (non-void) parcels."""
+    wave = Wave.objects.get(pk=wave_id)
+    parcels = list(Parcel.objects.filter(wave=wave).exclude(status=ParcelStatus.VOID)
+                   .select_related("item"))
+    drafts = [ParcelDraft(key=(p.item_id, p.package), warehouse_id=wave.warehouse_id,
+                          carrier=p.carrier, lines=p.lines, weight_g=p.weight_g, score=0,
+                          order_id=p.item.order_id) for p in parcels]
+    wd = WaveDraft(warehouse_id=wave.warehouse_id, carrier=wave.carrier, kind=wave.kind,
+                   hot_sku_id=wave.hot_sku_id, parcels=drafts)
+    sku_ids = {ln["sku_id"] for d in drafts for ln in d.lines}
+    bins = {(w, s): b for w, s, b in StockLevel.objects.filter(sku_id__in=sku_ids,
+                                                               warehouse_id=wave.warehouse_id)
+            .values_list("warehouse_id", "sku_id", "bin_location")}
+    codes = dict(Sku.objects.filter(pk__in=sku_ids).values_list("pk", "code"))
+    PickListLine.objects.filter(wave=wave).delete()
+    PickListLine.objects.bulk_create(
+        PickListLine(wave=wave, position=i, sku_id=r["sku_id"], bin_location=r["bin_location"],
+                     quantity=r["quantity"], orders_count=r["orders_count"])
+        for i, r in enumerate(pick_list(wd, bins, codes), start=1))
+    Wave.objects.filter(pk=wave.pk).update(
+        orders_count=len(drafts), lines_count=wd.lines, units=sum(d.units for d in drafts),
+        weight_g=wd.weight_g, status=WaveStatus.OPEN if drafts else WaveStatus.DISSOLVED)
+
+
+def wave_label_data(wave_id: int) -> list[documents.LabelData]:
+    parcels = (Parcel.objects.filter(wave_id=wave_id, tracking_no__isnull=False)
+               .exclude(status=ParcelStatus.VOID)
+               .select_related("item__order", "wave__warehouse")
+               .only("tracking_no", "carrier", "package", "lines", "weight_g", "wave__code",
+                     "wave__warehouse__name", "wave__warehouse__province",
+                     "wave__warehouse__city", "item__order__receiver_name",
+                     "item__order__receiver_phone", "item__order__receiver_province",
+                     "item__order__receiver_city", "item__order__receiver_district",
+                     "item__order__receiver_address", "item__order__channel_order_id",
+                     "item__order__status")
+               .order_by("pk"))
+    out = []
+    for p in parcels:
+        o, w = p.item.order, p.wave.warehouse
+        out.append(documents.LabelData(
+            tracking_no=p.tracking_no, carrier=p.carrier, wave=p.wave.code,
+            sender=f"{w.name} {w.province}{w.city}", receiver_name=o.receiver_name,
+            receiver_phone=o.receiver_phone,
+            receiver_address=f"{o.receiver_province}{o.receiver_city}{o.receiver_district}"
+                             f"{o.receiver_address}",
+            order_ref=o.channel_order_id, package=str(p.package),
+            contents=", ".join(f"{ln['sku']}×{ln['quantity']}" for ln in p.lines),
+            weight_g=p.weight_g))
+    return out
