@@ -27,7 +27,9 @@ run: seed
 	@$(BIN)/python manage.py ensure_admin
 	LIUZHUAN_SANDBOX=$${LIUZHUAN_SANDBOX:-1} PORT=$(PORT) $(BIN)/python manage.py runstack --port $(PORT) --with listen_channels
 
+# Browser journeys need Debian's Chromium: installed here when missing (as root, e.g. CI).
 test: install
+	@bash scripts/ensure_chromium.sh || echo "Chromium missing: browser tests are skipped outside CI"
 	$(BIN)/python -m pytest
 
 bench: install

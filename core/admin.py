@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+import core.exports.admin  # noqa: F401  (registers the export jobs admin)
 from core.dashboard import dashboard_tiles
 
 _original_index = admin.site.index

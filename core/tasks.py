@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from core import schedule
+from core.exports.tasks import export_job_run_task  # noqa: F401  (actor discovery)
 
 
 @schedule.every(seconds=30)

@@ -9,6 +9,11 @@ set -euo pipefail
 CHROMIUM=/usr/bin/chromium
 
 if [ -x "$CHROMIUM" ]; then
+    # CJK fonts make Chinese text legible in the screenshots (best effort).
+    if [ "$(id -u)" -eq 0 ] && ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1 \
+            || true
+    fi
     exit 0
 fi
 
@@ -17,6 +22,7 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
     apt-get install -y -q chromium
+    apt-get install -y -q fonts-noto-cjk || true
     if [ -x "$CHROMIUM" ]; then
         exit 0
     fi

@@ -4,6 +4,26 @@ import pytest
 from rest_framework.test import APIClient
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test starts from the migrated data (serialized rollback).
+
+    A transactional test empties every table when it ends, data migrations' rows included
+    (groups and their permissions, default rules and policies). With serialized rollback
+    for all of them — not for some — each one restores the same migrated state, and the
+    content-type ids never diverge between tests.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+            "transactional_db" in fixtures or "live_server" in fixtures)
+        if not transactional:
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        kwargs.update(transaction=True, serialized_rollback=True)
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.fixture
 def api_client():
     return APIClient()
