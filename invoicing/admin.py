@@ -11,10 +11,10 @@ from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV
 
 from core.admin_mixins import BigTableAdminMixin, ReadOnlyAdminMixin
 from core.errors import DomainError
+from core.exports.formats import export_formats, import_formats
 from invoicing.models import (
     Direction,
     GatewayAttempt,
@@ -51,10 +51,10 @@ class PermissionedImportExport:
         return request.user.has_perm(self.export_perm)
 
     def get_import_formats(self):
-        return [CSV]
+        return import_formats()
 
     def get_export_formats(self):
-        return [CSV]
+        return export_formats()
 
 
 @admin.register(TaxCode)
@@ -115,7 +115,7 @@ class TaxProfileAdmin(PermissionedImportExport, ImportExportMixin, admin.ModelAd
     inlines = [TaxProfileVersionInline]
     actions = ["mark_verified"]
     import_perm = "invoicing.add_taxprofile"
-    export_perm = "invoicing.view_taxprofile"
+    export_perm = "invoicing.export_taxprofile"  # personal data: ops only
 
     def get_import_resource_classes(self, request):
         return [TaxProfileImportResource]

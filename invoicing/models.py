@@ -123,6 +123,9 @@ class TaxProfile(models.Model):
         verbose_name = _("tax profile")
         verbose_name_plural = _("tax profiles")
         ordering = ["-updated_at", "-id"]
+        permissions = [
+            ("export_taxprofile", _("Can export tax profiles (personal data)")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "name", "tax_id"], name="taxprofile_unique_customer_title"

@@ -3,46 +3,24 @@
 * Identifiers (tax codes, taxpayer ids, accounts, phones) are text cells: a cell that
   arrives as a number (a spreadsheet format that already dropped leading zeros) is
   refused, never cast back.
-* Formula escaping: on export any text cell starting with = + - @ (or tab / CR) gets a
-  leading apostrophe, and import removes exactly that apostrophe, so values round-trip.
+* Formula escaping: the export formats (``core.exports.formats``) give any text cell starting
+  with = + - @ (or tab / CR) a leading apostrophe, and ``TextWidget`` removes exactly that
+  apostrophe on import, so values round-trip.
 * Separate import and export resources; profiles are saved through the profile services
   (history kept); FSM state is never imported.
 """
 
 from __future__ import annotations
 
-from import_export import fields, resources, widgets
+from import_export import fields, resources
 
+from core.exports.formula import TextWidget
 from invoicing.models import TaxCode, TaxProfile
 from invoicing.services.profiles import tax_profile_create, tax_profile_update
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_formula(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def unescape_formula(value: str) -> str:
-    if value.startswith("'") and value[1:].startswith(FORMULA_START):
-        return value[1:]
-    return value
-
-
-class TextWidget(widgets.CharWidget):
-    def clean(self, value, row=None, **kwargs):
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            raise ValueError("must be a text cell (a number would have lost leading zeros)")
-        return unescape_formula(value)
-
-    def render(self, value, obj=None, **kwargs):
-        return escape_formula("" if value is None else str(value))
-
 
 def _text(name: str) -> fields.Field:
-    return fields.Field(attribute=name, column_name=name, widget=TextWidget())
+    return fields.Field(attribute=name, column_name=name, widget=TextWidget(strict_text=True))
 
 
 class TaxCodeImportResource(resources.ModelResource):
@@ -65,9 +43,9 @@ class TaxCodeExportResource(TaxCodeImportResource):
 
 class TaxProfileExportResource(resources.ModelResource):
     customer_channel = fields.Field(attribute="customer__channel", column_name="customer_channel",
-                                    widget=TextWidget())
+                                    widget=TextWidget(strict_text=True))
     customer_buyer_id = fields.Field(attribute="customer__channel_buyer_id",
-                                     column_name="customer_buyer_id", widget=TextWidget())
+                                     column_name="customer_buyer_id", widget=TextWidget(strict_text=True))
     title_type = _text("title_type")
     name = _text("name")
     tax_id = _text("tax_id")
@@ -104,8 +82,8 @@ class TaxProfileImportResource(TaxProfileExportResource):
     def before_import_row(self, row, **kwargs):
         from orders.models import Customer
 
-        channel = TextWidget().clean(row.get("customer_channel"))
-        buyer_id = TextWidget().clean(row.get("customer_buyer_id"))
+        channel = TextWidget(strict_text=True).clean(row.get("customer_channel"))
+        buyer_id = TextWidget(strict_text=True).clean(row.get("customer_buyer_id"))
         row["_customer"] = None
         if channel and buyer_id:
             customer = Customer.objects.filter(channel=channel,

@@ -66,11 +66,6 @@ def test_tax_code_export_escapes_and_round_trips(admin_client):
     assert row["name"] == "'=食品" and row["code"] == "1030201010000000000"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "invoicing TaxProfileAdmin: export_perm is invoicing.view_taxprofile, which finance has; "
-    "tax profiles carry personal data (names, phones, bank accounts) so the export must be "
-    "ops-only, e.g. export_perm = 'core.export_order' or a new invoicing.export_taxprofile "
-    "granted to ops"))
 def test_tax_profile_export_is_ops_only(client, group_user):
     TaxProfile.objects.create(title_type="personal", name="王小明", phone="13800138000")
     client.force_login(group_user("finance"))
