@@ -15,10 +15,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the Django ORM calls the tests
-# make between browser steps are ordinary synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic", "--disable-gpu",
@@ -56,7 +52,7 @@ def seed_data(django_db_setup):
 
 
 @pytest.fixture(scope="session")
-def browser(seed_data):
+def browser(request, seed_data):
     reason = _unavailable_reason()
     if reason:
         if os.environ.get("CI"):
@@ -64,6 +60,12 @@ def browser(seed_data):
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the Django ORM calls the tests
+    # make between browser steps are ordinary synchronous code. Only while browsers run.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    request.addfinalizer(lambda: os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+                         if previous is None else None)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield browser

@@ -60,8 +60,9 @@ def test_healthz_503_when_database_down(client, monkeypatch):
 
 
 def test_check_deploy_with_prod_settings_is_clean():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.prod",
-           "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "oms.example.com"}
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.prod",
+                "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "oms.example.com"})
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
