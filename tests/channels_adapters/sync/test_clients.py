@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from channels_adapters.models import SandboxMessage
-from channels_adapters.platforms import AlreadyShipped, GatewayError, PlatformRejected, get_platform, ship
+from channels_adapters.platforms import (
+    AlreadyShipped,
+    GatewayError,
+    PlatformRejected,
+    get_platform,
+    ship,
+)
 from channels_adapters.sandbox.engine import sandbox_order_create
 from channels_adapters.sandbox.store import sandbox_state_get
 

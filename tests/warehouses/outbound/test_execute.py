@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
+from core.errors import TransitionNotAllowed
 from orders.models import Order, OrderLine
 from warehouses.models import (
     BatchOrder,
@@ -96,6 +97,6 @@ def test_500_orders_end_to_end(three_warehouses, django_capture_on_commit_callba
 
     assert OutboxEvent.objects.filter(type="order.shipped").count() == 500
     # Executing again changes nothing.
-    with pytest.raises(Exception):
+    with pytest.raises(TransitionNotAllowed):  # a done batch cannot start again
         outbound_batch_execute(batch_id=batch.pk)
     assert Wave.objects.count() == len(waves)
