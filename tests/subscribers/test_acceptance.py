@@ -150,4 +150,4 @@ def test_rate_limited_endpoint_never_sees_more_than_5_per_second(receiver, broke
     assert len(times) == 200
     worst = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert worst <= 5, f"{worst} requests in one second"
-    assert times[-1] - times[0] < 200 / 5 * 1.3  # and it does not crawl either
+    assert times[-1] - times[0] < 200 / 5 * 1.5  # and it does not crawl either (~4/s)

@@ -3,9 +3,11 @@
 A plain token bucket of capacity N refilled at N/s lets up to 2N requests into one
 1-second window (a full bucket, then the refill).  Endpoints that say "at most N per
 second" mean *any* second, so this is a sliding-window log instead: a sorted set of
-send times; a request may go when fewer than N were sent in the last window.  The
-window is widened a little (``SAFETY``) so that network jitter between our clock and
-the receiver's cannot squeeze N+1 arrivals into one of its seconds.  Time comes from
+send times; a request may go when fewer than N were sent in the last window *and* the
+previous one left at least window/N ago (sends are spread out, not burst: a burst of N
+that arrives a little late would share a second with the next ones). The window is
+widened (``SAFETY``) so that a request delayed by up to a quarter second on its way —
+network, a busy receiver — still cannot put N+1 arrivals into one of the receiver's seconds.  Time comes from
 the Redis server (``TIME``), so workers on different hosts share one clock.
 """
 
@@ -17,7 +19,7 @@ from functools import cache
 import redis
 from django.conf import settings
 
-SAFETY = 1.15
+SAFETY = 1.25
 KEY = "liuzhuan:subscribers:rate:{}"
 
 _SCRIPT = """
@@ -28,13 +30,18 @@ local window = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local n = redis.call('ZCARD', KEYS[1])
-if n < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window + 1000)
-  return 0
+if n >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tonumber(oldest[2]) + window - now + 1
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return tonumber(oldest[2]) + window - now + 1
+local spacing = math.floor(window / limit)
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if newest[2] and now - tonumber(newest[2]) < spacing then
+  return tonumber(newest[2]) + spacing - now + 1
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window + 1000)
+return 0
 """
 
 
