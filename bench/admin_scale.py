@@ -102,8 +102,10 @@ def plain_urlconf():
         search_fields = ["oid", "channel_order_id", "receiver_phone"]
         ordering = OrderAdmin.ordering
 
-        def oid_short(self, obj):
-            return str(obj.oid)[:8]
+    # The same columns: display methods of our admin are borrowed as they are.
+    for name in OrderAdmin.list_display:
+        if not hasattr(PlainOrderAdmin, name) and hasattr(OrderAdmin, name):
+            setattr(PlainOrderAdmin, name, getattr(OrderAdmin, name))
 
     site.register(Order, PlainOrderAdmin)
     module = type(sys)("bench_plain_urls")
