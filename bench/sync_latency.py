@@ -147,7 +147,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="orders per second")
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--subscribers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=8, help="worker threads")
+    parser.add_argument("--threads", type=int, default=4, help="worker threads per process")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 2,
+                        help="worker processes (default: one per core, as make run)")
     args = parser.parse_args()
     seconds = args.seconds or (8.0 if args.quick else 30.0)
 
@@ -176,7 +178,7 @@ def main() -> None:
     connection.close()
 
     worker = subprocess.Popen(
-        [sys.executable, "manage.py", "rundramatiq", "--processes", "1",
+        [sys.executable, "manage.py", "rundramatiq", "--processes", str(args.processes),
          "--threads", str(args.threads)],
         cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", "dramatiq_worker_timeout": "100"}, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -22,7 +22,9 @@ def _processes(port: int, extra: list[str]) -> dict[str, list[str]]:
             "--workers", "2", "--threads", "8", "--timeout", "60",
             "--log-level", "warning",
         ],
-        "worker": [python, "manage.py", "rundramatiq", "--processes", "1", "--threads", "8"],
+        # One worker process per core: Python threads share one core (the GIL).
+        "worker": [python, "manage.py", "rundramatiq", "--processes", str(os.cpu_count() or 2),
+                   "--threads", "4"],
         "scheduler": [python, "manage.py", "runscheduler"],
     }
     for name in extra:
