@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import ExpressionWrapper, F, IntegerField, Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from orders.choices import HoldReason, OrderStatus
 from orders.models import Order
@@ -57,16 +58,16 @@ def outbound_filter_apply(*, params: dict) -> QuerySet[Order]:
     from warehouses.models import OutboundFilter
 
     if not isinstance(params, dict):
-        raise ValidationFailed("filter must be an object", code="invalid_filter")
+        raise ValidationFailed(_("filter must be an object"), code="invalid_filter")
     if "saved" in params:
         saved = OutboundFilter.objects.filter(pk=params["saved"]).first() if str(
             params["saved"]).isdigit() else OutboundFilter.objects.filter(name=params["saved"]).first()
         if saved is None:
-            raise NotFound(f"no saved filter {params['saved']!r}", code="unknown_filter")
+            raise NotFound(_("no saved filter %(name)r") % {"name": params["saved"]}, code="unknown_filter")
         params = {**saved.params, **{k: v for k, v in params.items() if k != "saved"}}
     unknown = sorted(set(params) - set(FILTER_KEYS))
     if unknown:
-        raise ValidationFailed(f"unknown filter keys {unknown}", code="invalid_filter",
+        raise ValidationFailed(_("unknown filter keys %(keys)s") % {"keys": unknown}, code="invalid_filter",
                                details={"allowed": list(FILTER_KEYS)})
     qs = outbound_queue()
     if params.get("status"):
@@ -86,12 +87,12 @@ def outbound_filter_apply(*, params: dict) -> QuerySet[Order]:
         try:
             qs = qs.filter(priority_score__gte=int(params["min_score"]))
         except (TypeError, ValueError):
-            raise ValidationFailed("min_score must be an integer", code="invalid_filter") from None
+            raise ValidationFailed(_("min_score must be an integer"), code="invalid_filter") from None
     if params.get("limit") not in (None, ""):
         try:
             limit = int(params["limit"])
         except (TypeError, ValueError):
-            raise ValidationFailed("limit must be an integer", code="invalid_filter") from None
+            raise ValidationFailed(_("limit must be an integer"), code="invalid_filter") from None
         qs = qs[:max(limit, 0)]
     return qs
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext as _
+
 from core.errors import NotFound
 from orders.canonical import CanonicalOrder
 
@@ -90,7 +92,7 @@ def get_platform(name: str) -> Platform:
     try:
         return _registry[name]
     except KeyError:
-        raise NotFound(f"unknown platform {name!r}", code="unknown_platform") from None
+        raise NotFound(_("unknown platform %(name)r") % {"name": name}, code="unknown_platform") from None
 
 
 def platforms() -> dict[str, Platform]:

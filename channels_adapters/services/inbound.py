@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from channels_adapters.models import InboundMessage, Kind, Outcome
 from channels_adapters.platforms import GatewayError, get_platform
@@ -26,13 +27,15 @@ logger = logging.getLogger(__name__)
 def _shop(platform, shop_code: str) -> Shop:
     shop = Shop.objects.filter(code=shop_code).first()
     if shop is None:
-        raise NotFound(f"unknown shop {shop_code!r}", code="unknown_shop")
+        raise NotFound(gettext("unknown shop %(shop)r") % {"shop": shop_code}, code="unknown_shop")
     if shop.channel != platform.channel:
         raise ValidationFailed(
-            f"shop {shop.code} is a {shop.channel} shop, not {platform.channel}", code="channel_mismatch"
+            gettext("shop %(shop)s is a %(channel)s shop, not %(expected)s")
+            % {"shop": shop.code, "channel": shop.channel, "expected": platform.channel},
+            code="channel_mismatch",
         )
     if not shop.active:
-        raise ValidationFailed(f"shop {shop.code} is inactive", code="shop_inactive")
+        raise ValidationFailed(gettext("shop %(shop)s is inactive") % {"shop": shop.code}, code="shop_inactive")
     return shop
 
 
@@ -75,10 +78,10 @@ def inbound_message_process(*, message_id: int) -> InboundMessage:
     try:
         platform = get_platform(row.platform)
         if row.shop is None:
-            raise NotFound("the message has no known shop", code="unknown_shop")
+            raise NotFound(gettext("the message has no known shop"), code="unknown_shop")
         if row.kind == Kind.PUSH:
             if not row.channel_order_id:
-                raise ValidationFailed("the message names no order", code="no_order_id")
+                raise ValidationFailed(gettext("the message names no order"), code="no_order_id")
             # Network I/O outside any transaction or lock.
             raw = platform.fetch_order_detail(shop=row.shop, channel_order_id=row.channel_order_id)
         else:
@@ -86,7 +89,8 @@ def inbound_message_process(*, message_id: int) -> InboundMessage:
         canonical = platform.parse_document(raw, shop_code=row.shop.code)
         if row.channel_order_id and canonical.channel_order_id != row.channel_order_id:
             raise ValidationFailed(
-                f"the gateway returned order {canonical.channel_order_id}, not {row.channel_order_id}",
+                gettext("the gateway returned order %(got)s, not %(expected)s")
+                % {"got": canonical.channel_order_id, "expected": row.channel_order_id},
                 code="order_id_mismatch",
             )
         with transaction.atomic():
@@ -117,7 +121,8 @@ def inbound_message_replay(*, message_id: int, actor=None) -> InboundMessage:
         row = InboundMessage.objects.select_for_update().get(pk=message_id)
         if not replayable(row):
             raise Conflict(
-                f"message {row.pk} is {row.outcome}; only failed messages can be replayed",
+                gettext("message %(id)s is %(outcome)s; only failed messages can be replayed")
+                % {"id": row.pk, "outcome": row.outcome},
                 code="not_replayable",
             )
         row.outcome, row.error = Outcome.PENDING, ""

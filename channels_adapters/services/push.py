@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from channels_adapters.models import Kind, Outcome
 from channels_adapters.platforms import base, douyin, get_platform
@@ -127,17 +128,17 @@ def douyin_push_receive(*, shop_code: str, body: bytes, headers: dict[str, str])
     if shop is None:
         inbound_message_archive(**archive, body=body[:65536], outcome=Outcome.REJECTED,
                                 error="unknown_shop")
-        raise NotFound(f"unknown Douyin shop {shop_code!r}", code="unknown_shop")
+        raise NotFound(_("unknown Douyin shop %(shop)r") % {"shop": shop_code}, code="unknown_shop")
     archive["shop"] = shop
     if len(body) > settings.LIUZHUAN_MAX_BODY_BYTES:
         inbound_message_archive(**archive, body=b"", outcome=Outcome.REJECTED,
                                 error=f"body_too_large: {len(body)} bytes")
-        raise ValidationFailed("the push body is too large", code="body_too_large")
+        raise ValidationFailed(_("the push body is too large"), code="body_too_large")
     if not platform.verify_push(body=body, headers=headers, app_key=shop.app_key, secret=shop.app_secret):
         inbound_message_archive(**archive, body=body, signature_ok=False, outcome=Outcome.REJECTED,
                                 error="invalid_signature")
         logger.warning("douyin push for %s: bad signature", shop.code)
-        raise SignatureInvalid("event-sign does not match this shop's app key and secret")
+        raise SignatureInvalid(_("event-sign does not match this shop's app key and secret"))
     archive["signature_ok"] = True
     try:
         messages = split_array(body)

@@ -13,6 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from channels_adapters import clock
 from channels_adapters.models import ReconcileRun, ReconcileStatus
@@ -37,12 +38,12 @@ def reconcile_shop(*, shop: Shop, since: datetime | None = None, until: datetime
                    trigger: str = "command", actor=None) -> ReconcileRun:
     platform = get_platform(shop.channel)
     if platform.pull_rules is None:
-        raise ValidationFailed(f"{shop.channel} shops cannot be reconciled", code="not_reconcilable")
+        raise ValidationFailed(_("%(channel)s shops cannot be reconciled") % {"channel": shop.channel}, code="not_reconcilable")
     until = until or clock.now()
     since = since or until - DEFAULT_SPAN
     since = max(since, until - platform.pull_rules.history + timedelta(minutes=5))
     if since >= until:
-        raise ValidationFailed("since must be before until", code="invalid_window")
+        raise ValidationFailed(_("since must be before until"), code="invalid_window")
     with transaction.atomic():
         run = ReconcileRun.objects.create(shop=shop, window_start=since, window_end=until, trigger=trigger,
                                           actor=actor if getattr(actor, "pk", None) else None)
@@ -80,7 +81,7 @@ def reconcile_all(*, since: datetime | None = None, shop_code: str | None = None
 
     shops = list(sync_shops(code=shop_code))
     if shop_code and not shops:
-        raise ValidationFailed(f"no active platform shop {shop_code!r} with a gateway", code="unknown_shop")
+        raise ValidationFailed(_("no active platform shop %(shop)r with a gateway") % {"shop": shop_code}, code="unknown_shop")
     return [reconcile_shop(shop=shop, since=since, until=until, trigger=trigger, actor=actor) for shop in shops]
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
 
@@ -13,6 +14,7 @@ def reject_oversized(request) -> None:
         length = 0
     if length > settings.LIUZHUAN_MAX_BODY_BYTES:
         raise ValidationFailed(
-            f"request body of {length} bytes is over the {settings.LIUZHUAN_MAX_BODY_BYTES}-byte limit",
+            _("request body of %(length)d bytes is over the %(limit)d-byte limit")
+            % {"length": length, "limit": settings.LIUZHUAN_MAX_BODY_BYTES},
             code="body_too_large",
         )

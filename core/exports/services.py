@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import QueryDict
 from django.test import RequestFactory
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import NotFound, PermissionDenied
 from core.exports.formats import FORMATS_BY_KEY
@@ -35,7 +36,7 @@ def _model_admin(model_label: str):
     for model, model_admin in admin.site._registry.items():
         if model._meta.label_lower == model_label:
             return model_admin
-    raise NotFound(f"no admin for {model_label}", code="unknown_model")
+    raise NotFound(_("no admin for %(model)s") % {"model": model_label}, code="unknown_model")
 
 
 def _changelist_request(job: ExportJob):
@@ -81,7 +82,7 @@ def _build(job: ExportJob) -> tuple[bytes, int]:
     model_admin = _model_admin(job.model)
     request = _changelist_request(job)
     if not model_admin.has_export_permission(request):
-        raise PermissionDenied("export permission withdrawn", code="export_not_allowed")
+        raise PermissionDenied(_("export permission withdrawn"), code="export_not_allowed")
     queryset = model_admin.get_export_queryset(request)
     resource_cls = model_admin.get_export_resource_classes(request)[job.resource_index]
     resource = resource_cls(**model_admin.get_export_resource_kwargs(request))

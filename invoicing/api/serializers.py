@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core.api.fields import MoneyField, StrictCharField, StrictIntegerField
@@ -26,7 +27,7 @@ class InvoiceRequestInSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if "profile" in attrs and "buyer" in attrs:
-            raise serializers.ValidationError("give either profile or buyer, not both")
+            raise serializers.ValidationError(_("give either profile or buyer, not both"))
         return attrs
 
 

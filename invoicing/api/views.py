@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.request import Request
@@ -35,7 +36,7 @@ def perm(codename: str, *, safe_too: bool = False):
 
 def _ok(serializer):
     if not serializer.is_valid():
-        raise ValidationFailed("Invalid input.", code="invalid", details=serializer.errors)
+        raise ValidationFailed(_("Invalid input."), code="invalid", details=serializer.errors)
     return serializer.validated_data
 
 
@@ -57,7 +58,7 @@ class InvoiceRequestDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         obj = selectors.invoice_request_get(request_id=pk)
         if obj is None:
-            raise NotFound("no such invoice request", code="invoice_request_not_found")
+            raise NotFound(_("no such invoice request"), code="invoice_request_not_found")
         return Response(InvoiceRequestOutSerializer(obj).data)
 
 
@@ -86,7 +87,7 @@ class InvoiceListView(generics.ListAPIView):
             try:
                 oid = uuid.UUID(oid)
             except ValueError:
-                raise ValidationFailed("order must be an oid", code="invalid") from None
+                raise ValidationFailed(_("order must be an oid"), code="invalid") from None
         return selectors.invoice_list(order_oid=oid)
 
 
@@ -95,7 +96,7 @@ class InvoiceDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         obj = selectors.invoice_get(invoice_id=pk)
         if obj is None:
-            raise NotFound("no such invoice", code="invoice_not_found")
+            raise NotFound(_("no such invoice"), code="invoice_not_found")
         return Response(InvoiceOutSerializer(obj).data)
 
 

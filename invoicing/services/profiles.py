@@ -6,6 +6,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotFound, ValidationFailed
 from invoicing.models import OrderTaxProfile, TaxProfile, TaxProfileVersion, TitleType
@@ -30,12 +31,12 @@ def _clean(data: dict) -> dict:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            raise ValidationFailed(f"{name} must be a string", code="invalid",
-                                   details={name: ["Must be a string."]})
+            raise ValidationFailed(_("%(field)s must be a string") % {"field": name}, code="invalid",
+                                   details={name: [_("Must be a string.")]})
         out[name] = normalize_tax_id(value) if name == "tax_id" else value
     if "title_type" in out and out["title_type"] not in TitleType.values:
-        raise ValidationFailed("title_type must be personal or enterprise", code="invalid",
-                               details={"title_type": ["Must be personal or enterprise."]})
+        raise ValidationFailed(_("title_type must be personal or enterprise"), code="invalid",
+                               details={"title_type": [_("Must be personal or enterprise.")]})
     return out
 
 
@@ -47,12 +48,12 @@ def _snapshot(profile: TaxProfile) -> dict:
 def tax_profile_create(*, data: dict, customer=None, actor=None, source: str = "api") -> TaxProfile:
     fields = _clean(data)
     if not fields.get("name") or not fields.get("title_type"):
-        raise ValidationFailed("a profile needs a title type and a name", code="invalid")
+        raise ValidationFailed(_("a profile needs a title type and a name"), code="invalid")
     try:
         with transaction.atomic():
             return TaxProfile.objects.create(customer=customer, **fields)
     except IntegrityError:
-        raise Conflict("this customer already has a profile with that name and taxpayer id",
+        raise Conflict(_("this customer already has a profile with that name and taxpayer id"),
                        code="duplicate_profile") from None
 
 
@@ -64,7 +65,7 @@ def tax_profile_update(*, profile_id: int, data: dict, actor=None, source: str =
         try:
             profile = TaxProfile.objects.select_for_update().get(pk=profile_id)
         except TaxProfile.DoesNotExist:
-            raise NotFound("no such tax profile", code="profile_not_found") from None
+            raise NotFound(_("no such tax profile"), code="profile_not_found") from None
         changed = [k for k, v in fields.items() if getattr(profile, k) != v]
         if customer is not ... and customer != profile.customer:
             changed.append("customer")
@@ -85,7 +86,7 @@ def tax_profile_update(*, profile_id: int, data: dict, actor=None, source: str =
             with transaction.atomic():
                 profile.save()
         except IntegrityError:
-            raise Conflict("this customer already has a profile with that name and taxpayer id",
+            raise Conflict(_("this customer already has a profile with that name and taxpayer id"),
                            code="duplicate_profile") from None
         return profile
 

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.tasks_util import enqueue_on_commit
@@ -43,30 +44,30 @@ def _red_line(blue_line: dict, pos: int, total: Decimal) -> dict:
 def _parse_lines(lines, blue: Invoice, left: dict[int, Decimal]) -> list[tuple[int, Decimal]]:
     if not lines:
         if any(left[p] != Decimal(line["total"]) for p, line in enumerate(blue.lines, 1)):
-            raise Conflict("this invoice is already partly red-flushed; name the lines",
+            raise Conflict(_("this invoice is already partly red-flushed; name the lines"),
                            code="already_partly_red")
         return [(p, left[p]) for p in left if left[p] > 0]
     picked = []
     for entry in lines:
         if not isinstance(entry, dict) or not isinstance(entry.get("index"), int) \
                 or isinstance(entry.get("index"), bool):
-            raise ValidationFailed("each line needs an integer index", code="invalid_red_lines")
+            raise ValidationFailed(_("each line needs an integer index"), code="invalid_red_lines")
         pos = entry["index"]
         if pos not in left:
-            raise ValidationFailed(f"the invoice has no line {pos}", code="invalid_red_lines")
+            raise ValidationFailed(_("the invoice has no line %(line)s") % {"line": pos}, code="invalid_red_lines")
         total = left[pos]
         if entry.get("total") is not None:
             try:
                 total = Decimal(str(entry["total"])).quantize(Decimal("0.01"))
             except InvalidOperation:
-                raise ValidationFailed("total must be a decimal string",
+                raise ValidationFailed(_("total must be a decimal string"),
                                        code="invalid_red_lines") from None
         if total <= 0 or total > left[pos]:
-            raise Conflict(f"line {pos}: at most {left[pos]} is left to red-flush",
+            raise Conflict(_("line %(line)s: at most %(left)s is left to red-flush") % {"line": pos, "left": left[pos]},
                            code="red_exceeds_blue")
         picked.append((pos, total))
     if len({p for p, _ in picked}) != len(picked):
-        raise ValidationFailed("a line is named twice", code="invalid_red_lines")
+        raise ValidationFailed(_("a line is named twice"), code="invalid_red_lines")
     return picked
 
 
@@ -76,21 +77,21 @@ def invoice_red_create(*, invoice_id: int, reason: str, lines: list | None = Non
     from invoicing.tasks import invoice_send_task
 
     if reason not in RedReason.values:
-        raise ValidationFailed(f"reason must be one of {', '.join(RedReason.values)}",
+        raise ValidationFailed(_("reason must be one of %(choices)s") % {"choices": ", ".join(RedReason.values)},
                                code="invalid_red_reason")
     with transaction.atomic():
         try:
             request_pk = Invoice.objects.values_list("request_id", flat=True).get(pk=invoice_id)
         except Invoice.DoesNotExist:
-            raise NotFound("no such invoice", code="invoice_not_found") from None
+            raise NotFound(_("no such invoice"), code="invoice_not_found") from None
         request = InvoiceRequest.objects.select_for_update(of=("self",)).get(pk=request_pk)
         blue = Invoice.objects.select_for_update().get(pk=invoice_id)
         if blue.direction != Direction.BLUE or blue.status != InvoiceStatus.ISSUED:
-            raise Conflict("only an issued blue invoice can be red-flushed", code="not_red_able")
+            raise Conflict(_("only an issued blue invoice can be red-flushed"), code="not_red_able")
         left = _remaining(blue)
         picked = _parse_lines(lines, blue, left)
         if not picked:
-            raise Conflict("nothing is left to red-flush", code="nothing_to_red")
+            raise Conflict(_("nothing is left to red-flush"), code="nothing_to_red")
         red_lines = [_red_line(blue.lines[pos - 1], pos, total) for pos, total in picked]
         red = Invoice.objects.create(
             request=request, direction=Direction.RED, blue=blue, red_reason=reason,
@@ -140,7 +141,7 @@ def propose_red_on_refund(order, event) -> None:
 def invoice_red_from_proposal(*, invoice_id: int, actor=None, source: str = "admin") -> Invoice:
     blue = Invoice.objects.filter(pk=invoice_id).first()
     if blue is None or not blue.red_proposal:
-        raise Conflict("this invoice has no red-letter proposal", code="no_red_proposal")
+        raise Conflict(_("this invoice has no red-letter proposal"), code="no_red_proposal")
     lines = blue.red_proposal.get("lines")
     return invoice_red_create(
         invoice_id=invoice_id, reason=blue.red_proposal.get("reason", RedReason.SALES_RETURN),

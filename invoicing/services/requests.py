@@ -6,6 +6,7 @@ Sending to the gateway lives in ``sending``; red-letter invoices in ``red``.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from core.errors import NotFound, TransitionNotAllowed, ValidationFailed
@@ -31,7 +32,7 @@ def _seller(seller: SellerEntity | None) -> SellerEntity:
         return seller
     seller = SellerEntity.objects.filter(is_default=True, active=True).first()
     if seller is None:
-        raise ValidationFailed("no default seller entity is configured", code="no_seller_entity")
+        raise ValidationFailed(_("no default seller entity is configured"), code="no_seller_entity")
     return seller
 
 
@@ -46,8 +47,8 @@ def _buyer_input(buyer: dict) -> dict:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            raise ValidationFailed(f"buyer.{k} must be a string", code="invalid",
-                                   details={f"buyer.{k}": ["Must be a string."]})
+            raise ValidationFailed(_("%(field)s must be a string") % {"field": f"buyer.{k}"}, code="invalid",
+                                   details={f"buyer.{k}": [_("Must be a string.")]})
         out[k] = value
     return out
 
@@ -55,7 +56,7 @@ def _buyer_input(buyer: dict) -> dict:
 def _evaluate(order, seller: SellerEntity, kind: str, buyer: dict, remark: str):
     items = order_items(order, seller)
     if not items:
-        raise ValidationFailed("the order has no lines", code="order_has_no_lines")
+        raise ValidationFailed(_("the order has no lines"), code="order_has_no_lines")
     plan = plan_split(items, limit=seller.per_invoice_limit, max_lines=seller.max_lines(kind))
     remarks = link_remarks(plan, order_ref=order.channel_order_id, remark=remark)
     result = precheck(buyer=buyer, kind=kind, items=items, remarks=remarks)
@@ -73,26 +74,26 @@ def invoice_request_create(*, order_oid, kind: str, profile_id: int | None = Non
     from orders.models import Order
 
     if kind not in InvoiceKind.values:
-        raise ValidationFailed("kind must be ordinary or special", code="invalid_kind")
+        raise ValidationFailed(_("kind must be ordinary or special"), code="invalid_kind")
     if not isinstance(remark, str):
-        raise ValidationFailed("remark must be a string", code="invalid")
+        raise ValidationFailed(_("%(field)s must be a string") % {"field": "remark"}, code="invalid")
     try:
         order = Order.objects.select_related("customer").get(oid=order_oid)
     except (Order.DoesNotExist, ValueError, TypeError):
-        raise NotFound("no such order", code="order_not_found") from None
+        raise NotFound(_("no such order"), code="order_not_found") from None
     seller = _seller(seller)
     profile = None
     if profile_id is not None:
         profile = TaxProfile.objects.filter(pk=profile_id).first()
         if profile is None:
-            raise NotFound("no such tax profile", code="profile_not_found")
+            raise NotFound(_("no such tax profile"), code="profile_not_found")
         buyer_data = _buyer_from_profile(profile)
     elif buyer is not None:
         buyer_data = _buyer_input(buyer)
     else:
         profile = tax_profile_for_order(order=order, actor=actor)
         if profile is None:
-            raise ValidationFailed("give a profile or a buyer; none is linked to this order",
+            raise ValidationFailed(_("give a profile or a buyer; none is linked to this order"),
                                    code="buyer_required")
         buyer_data = _buyer_from_profile(profile)
     result, plan = _evaluate(order, seller, kind, buyer_data, remark)
@@ -125,7 +126,7 @@ def invoice_request_recheck(*, request_id: int, actor=None, source: str = "admin
     with transaction.atomic():
         request = _lock(request_id)
         if request.status not in (RequestStatus.DRAFT, RequestStatus.PRECHECKED):
-            raise TransitionNotAllowed(f"a {request.status} request cannot be re-checked")
+            raise TransitionNotAllowed(_("a %(status)s request cannot be re-checked") % {"status": request.status})
         buyer = (_buyer_from_profile(request.profile) if use_profile and request.profile
                  else request.buyer)
         result, plan = _evaluate(request.order, request.seller, request.kind, buyer,
@@ -145,7 +146,7 @@ def _lock(request_id: int) -> InvoiceRequest:
         return (InvoiceRequest.objects.select_for_update(of=("self",))
                 .select_related("order", "seller", "profile").get(pk=request_id))
     except InvoiceRequest.DoesNotExist:
-        raise NotFound("no such invoice request", code="invoice_request_not_found") from None
+        raise NotFound(_("no such invoice request"), code="invoice_request_not_found") from None
 
 
 def invoice_request_submit(*, request_id: int, actor=None, source: str = "api") -> InvoiceRequest:
@@ -156,7 +157,8 @@ def invoice_request_submit(*, request_id: int, actor=None, source: str = "api") 
         request = _lock(request_id)
         if not can_proceed(request.submit):
             raise TransitionNotAllowed(
-                f"only a pre-checked request can be submitted (this one is {request.status})")
+                _("only a pre-checked request can be submitted (this one is %(status)s)")
+                % {"status": request.status})
         request.submit()
         request.save()
         n = len(request.plan)

@@ -111,7 +111,9 @@ class AlertAdmin(BigTableAdminMixin, admin.ModelAdmin):
     def age(self, obj):
         end = obj.resolved_at or timezone.now()
         minutes = int((end - obj.opened_at).total_seconds() // 60)
-        return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+        if minutes >= 60:
+            return _("%(h)d h %(m)d min") % {"h": minutes // 60, "m": minutes % 60}
+        return _("%(m)d min") % {"m": minutes}
 
     @admin.display(description=_("fulfilment options"))
     def options_link(self, obj):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status, viewsets
 from rest_framework.request import Request
@@ -30,7 +31,7 @@ def _order_or_404(oid) -> Order:
     try:
         return selectors.order_get(oid=oid)
     except (Order.DoesNotExist, DjangoValidationError, ValueError):
-        raise NotFound(f"order {oid} not found", code="order_not_found") from None
+        raise NotFound(_("order %(oid)s not found") % {"oid": oid}, code="order_not_found") from None
 
 
 class OrderListView(generics.ListAPIView):
@@ -67,13 +68,13 @@ class OrderLookupView(APIView):
                 )
             else:
                 raise ValidationFailed(
-                    "give ?oid= or ?channel=&channel_order_id=", code="lookup_params_missing"
+                    _("give ?oid= or ?channel=&channel_order_id="), code="lookup_params_missing"
                 )
         except (Order.DoesNotExist, DjangoValidationError, ValueError):
-            raise NotFound("no order with that binding", code="order_not_found") from None
+            raise NotFound(_("no order with that binding"), code="order_not_found") from None
         except Order.MultipleObjectsReturned:
             raise ValidationFailed(
-                "several shops have that channel order id; add ?shop=", code="ambiguous_binding"
+                _("several shops have that channel order id; add ?shop="), code="ambiguous_binding"
             ) from None
         return Response(BindingOutSerializer(order).data)
 
@@ -104,7 +105,7 @@ class OrderIngestView(APIView):
     def post(self, request: Request) -> Response:
         reject_oversized(request)
         if not isinstance(request.data, dict):
-            raise ValidationFailed("the body must be one JSON object", code="invalid_body")
+            raise ValidationFailed(_("the body must be one JSON object"), code="invalid_body")
         body = OrderIngestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = order_ingest(canonical=body.to_canonical(), source="api", actor=request.user)

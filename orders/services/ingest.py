@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from core.errors import NotFound, ValidationFailed
 from orders.canonical import CanonicalLine, CanonicalOrder
@@ -37,10 +38,11 @@ def _shop_for(canonical: CanonicalOrder) -> Shop:
     try:
         shop = Shop.objects.get(code=canonical.shop_code)
     except Shop.DoesNotExist:
-        raise NotFound(f"unknown shop {canonical.shop_code!r}", code="unknown_shop") from None
+        raise NotFound(_("unknown shop %(shop)r") % {"shop": canonical.shop_code}, code="unknown_shop") from None
     if canonical.channel and canonical.channel != shop.channel:
         raise ValidationFailed(
-            f"shop {shop.code} is a {shop.channel} shop, not {canonical.channel}",
+            _("shop %(shop)s is a %(channel)s shop, not %(expected)s")
+            % {"shop": shop.code, "channel": shop.channel, "expected": canonical.channel},
             code="channel_mismatch",
         )
     return shop
@@ -48,12 +50,12 @@ def _shop_for(canonical: CanonicalOrder) -> Shop:
 
 def _validate(canonical: CanonicalOrder) -> None:
     if canonical.status not in S.values:
-        raise ValidationFailed(f"unknown status {canonical.status!r}", code="invalid_status")
+        raise ValidationFailed(_("unknown status %(status)r") % {"status": canonical.status}, code="invalid_status")
     if not canonical.channel_order_id or not canonical.lines:
-        raise ValidationFailed("an order needs a channel order id and lines", code="invalid_order")
+        raise ValidationFailed(_("an order needs a channel order id and lines"), code="invalid_order")
     for line in canonical.lines:
         if line.quantity <= 0:
-            raise ValidationFailed("line quantity must be positive", code="invalid_quantity")
+            raise ValidationFailed(_("line quantity must be positive"), code="invalid_quantity")
 
 
 def _customer_for(shop: Shop, canonical: CanonicalOrder) -> Customer | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from core.errors import NotFound, TransitionNotAllowed
@@ -47,7 +48,7 @@ def order_lock(*, oid) -> Order:
     try:
         return Order.objects.select_for_update().get(oid=oid)
     except (Order.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"order {oid} not found", code="order_not_found") from None
+        raise NotFound(_("order %(oid)s not found") % {"oid": oid}, code="order_not_found") from None
 
 
 def order_available_transitions(*, order: Order, user) -> list[str]:
@@ -70,7 +71,7 @@ def order_transition(
     state or by permission → ``TransitionNotAllowed`` (HTTP 409).
     """
     if name not in PUBLIC_TRANSITIONS:
-        raise NotFound(f"unknown transition {name!r}", code="unknown_transition")
+        raise NotFound(_("unknown transition %(name)r") % {"name": name}, code="unknown_transition")
     allowed = TRANSITION_PARAMS.get(name, ())
     kwargs = {k: v for k, v in (params or {}).items() if k in allowed and v not in (None, "")}
     with transaction.atomic():
@@ -78,12 +79,12 @@ def order_transition(
         method = getattr(order, name)
         if not can_proceed(method):
             raise TransitionNotAllowed(
-                f"cannot {name} an order in status {order.status}",
+                _("cannot %(name)s an order in status %(status)s") % {"name": name, "status": order.status},
                 details={"status": order.status, "transition": name},
             )
         if actor is not None and not has_transition_perm(method, actor):
             raise TransitionNotAllowed(
-                f"you may not {name} orders",
+                _("you may not %(name)s orders") % {"name": name},
                 details={"status": order.status, "transition": name, "reason": "permission"},
             )
         for guard in list(_guards):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from warehouses.carriers import CARRIERS
@@ -20,7 +21,7 @@ class BatchCreateInSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if ("orders" in attrs) == ("filter" in attrs):
-            raise serializers.ValidationError({"orders": "give either orders or filter"},
+            raise serializers.ValidationError({"orders": _("give either orders or filter")},
                                               code="orders_or_filter")
         return attrs
 

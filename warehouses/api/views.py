@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, viewsets
 from rest_framework.request import Request
@@ -57,7 +58,7 @@ class StockSyncView(APIView):
     def post(self, request: Request) -> Response:
         reject_oversized(request)
         if not request.user.has_perm("warehouses.change_stocklevel"):
-            raise PermissionDenied("you may not change stock levels")
+            raise PermissionDenied(_("you may not change stock levels"))
         body = StockSyncInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = stock_sync(sync_id=body.validated_data["sync_id"], levels=body.to_levels(),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from core.errors import NotFound, TransitionNotAllowed
@@ -32,10 +33,11 @@ from .stock import stock_release, stock_reserve
 def _check(order: Order, method, actor) -> None:
     name = method.__name__
     if not can_proceed(method):
-        raise TransitionNotAllowed(f"cannot {name} an order in status {order.status}",
+        raise TransitionNotAllowed(_("cannot %(name)s an order in status %(status)s")
+                                   % {"name": name, "status": order.status},
                                    details={"status": order.status, "transition": name})
     if actor is not None and not has_transition_perm(method, actor):
-        raise TransitionNotAllowed(f"you may not {name} orders",
+        raise TransitionNotAllowed(_("you may not %(name)s orders") % {"name": name},
                                    details={"status": order.status, "transition": name,
                                             "reason": "permission"})
 
@@ -113,7 +115,7 @@ def _warehouse(code: str) -> Warehouse:
     try:
         return Warehouse.objects.get(code=code, active=True)
     except Warehouse.DoesNotExist:
-        raise NotFound(f"no active warehouse {code!r}", code="unknown_warehouse") from None
+        raise NotFound(_("no active warehouse %(code)r") % {"code": code}, code="unknown_warehouse") from None
 
 
 def allocate_guard(*, order: Order, name: str, actor, params: dict) -> None:

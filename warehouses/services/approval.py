@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from core.errors import Conflict, PermissionDenied, TransitionNotAllowed
@@ -173,10 +174,10 @@ def _four_eyes(order: Order, actor) -> list[OrderEvent]:
     """Refuse a second approval by the same user; return the approvals so far."""
     approvals = _review_approvals(order)
     if any(a.actor_id == actor.pk for a in approvals):
-        raise PermissionDenied("a second-level review needs two different people",
+        raise PermissionDenied(_("a second-level review needs two different people"),
                                code="four_eyes")
     if approvals and not actor.has_perm(SECOND_LEVEL_PERM):
-        raise PermissionDenied("the second approval needs the second-level permission",
+        raise PermissionDenied(_("the second approval needs the second-level permission"),
                                code="second_level_permission")
     return approvals
 
@@ -192,10 +193,11 @@ def order_review_approve(*, oid, actor, source: str = "admin", note: str = "") -
     with transaction.atomic():
         order = order_lock(oid=oid)
         if not can_proceed(order.approve):
-            raise TransitionNotAllowed(f"cannot approve an order in status {order.status}",
+            raise TransitionNotAllowed(_("cannot %(name)s an order in status %(status)s")
+                                       % {"name": "approve", "status": order.status},
                                        details={"status": order.status, "transition": "approve"})
         if not has_transition_perm(order.approve, actor):
-            raise TransitionNotAllowed("you may not approve orders",
+            raise TransitionNotAllowed(_("you may not %(name)s orders") % {"name": "approve"},
                                        details={"status": order.status, "reason": "permission"})
         payload = {}
         if order.hold_reason == HoldReason.SECOND_REVIEW:
@@ -234,8 +236,8 @@ def four_eyes_guard(*, order: Order, name: str, actor, params: dict):
     if order.status == OrderStatus.PAID:
         # Approved by hand before the rules ran: the rules still may not be skipped.
         if approval_evaluate(order=order).outcome == ApprovalOutcome.SECOND_REVIEW:
-            raise Conflict("this order needs a second-level review; wait for the approval "
-                           "rules to hold it", code="second_review_required")
+            raise Conflict(_("this order needs a second-level review; wait for the approval "
+                             "rules to hold it"), code="second_review_required")
         return None
     if order.hold_reason != HoldReason.SECOND_REVIEW:
         return None
@@ -247,6 +249,6 @@ def four_eyes_guard(*, order: Order, name: str, actor, params: dict):
     if getattr(transitions, "GUARDS_MAY_HANDLE", False):
         return _record_first(order, actor, "api", "")
     raise Conflict(
-        "a second-level review needs a first approval: POST /api/v1/reviews/<oid>/approve/ "
-        "or the admin review queue", code="first_approval_required",
+        _("a second-level review needs a first approval: POST /api/v1/reviews/<oid>/approve/ "
+          "or the admin review queue"), code="first_approval_required",
     )

@@ -34,6 +34,7 @@ from itertools import combinations
 
 from django.db.models import Count, F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
 from orders.choices import RefundStatus
@@ -115,10 +116,10 @@ def routable_lines(order: Order) -> list[OrderLine]:
     lines = [ln for ln in order.lines.all() if ln.refund_status != RefundStatus.REFUNDED]
     unknown = [ln.line_no for ln in lines if ln.sku_id is None]
     if unknown:
-        raise ValidationFailed(f"lines {unknown} have no known SKU", code="unknown_sku",
+        raise ValidationFailed(_("lines %(lines)s have no known SKU") % {"lines": unknown}, code="unknown_sku",
                                details={"lines": unknown})
     if not lines:
-        raise ValidationFailed("the order has no line to ship", code="nothing_to_ship")
+        raise ValidationFailed(_("the order has no line to ship"), code="nothing_to_ship")
     return lines
 
 
@@ -350,7 +351,7 @@ def order_route(*, order: Order, rules: list[RoutingRule] | None = None,
     shortages = [{"sku": ln.sku.code, "requested": ctx.need[ln.sku_id],
                   "available": max([ctx.available[(c.warehouse.pk, ln.sku_id)] for c in alive] or [0])}
                  for ln in lines]
-    raise InsufficientStock("no warehouse (or combination) can ship this order",
+    raise InsufficientStock(_("no warehouse (or combination) can ship this order"),
                             details={"shortages": shortages,
                                      "candidates": [c.as_json() for c in cands]})
 

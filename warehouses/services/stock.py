@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, ValidationFailed
 from orders.models import Order, OrderLine, Sku
@@ -75,12 +76,12 @@ def stock_reserve(
     """
     _require_transaction()
     if Reservation.objects.filter(order=order).exists():
-        raise Conflict("the order already holds reservations", code="already_reserved")
+        raise Conflict(_("the order already holds reservations"), code="already_reserved")
     need: dict[Key, int] = defaultdict(int)
     names: dict[Key, tuple[str, str]] = {}
     for alloc in allocations:
         if alloc.line.sku_id is None:
-            raise ValidationFailed(f"line {alloc.line.line_no} has no known SKU", code="unknown_sku")
+            raise ValidationFailed(_("line %(line)s has no known SKU") % {"line": alloc.line.line_no}, code="unknown_sku")
         key = (alloc.warehouse.pk, alloc.line.sku_id)
         need[key] += alloc.line.quantity
         names[key] = (alloc.warehouse.code, alloc.line.sku.code)
@@ -95,7 +96,7 @@ def stock_reserve(
                               "available": available})
     if shortages:
         raise InsufficientStock(
-            f"not enough stock for {len(shortages)} SKU(s)", details={"shortages": shortages}
+            _("not enough stock for %(n)d SKU(s)") % {"n": len(shortages)}, details={"shortages": shortages}
         )
     now = timezone.now()
     for key, quantity in sorted(need.items()):
@@ -205,7 +206,7 @@ def _resolve(levels: Sequence[LevelIn]) -> list[tuple[Warehouse, Sku, int]]:
             resolved.append((warehouses[row.warehouse], skus[row.sku], row.on_hand))
     if problems:
         raise ValidationFailed(
-            f"{len(problems)} problem(s) in the stock levels; nothing was applied",
+            _("%(n)d problem(s) in the stock levels; nothing was applied") % {"n": len(problems)},
             code=problems[0]["code"], details={"problems": problems},
         )
     return resolved
@@ -224,7 +225,7 @@ def _apply_levels(rows: list[tuple[Warehouse, Sku, int]]) -> int:
     ]
     if problems:
         raise ValidationFailed(
-            "on-hand levels below what is already reserved; nothing was applied",
+            _("on-hand levels below what is already reserved; nothing was applied"),
             code="below_reserved", details={"problems": problems},
         )
     now, changed = timezone.now(), 0
@@ -241,9 +242,9 @@ def stock_sync(*, sync_id: str, levels: Sequence[LevelIn], actor=None,
     """Apply a WMS report of absolute on-hand levels: all rows or none, once per ``sync_id``."""
     sync_id = (sync_id or "").strip()
     if not sync_id or len(sync_id) > 128:
-        raise ValidationFailed("sync_id must be 1–128 characters", code="invalid_sync_id")
+        raise ValidationFailed(_("sync_id must be 1–128 characters"), code="invalid_sync_id")
     if not levels:
-        raise ValidationFailed("levels must not be empty", code="empty_sync")
+        raise ValidationFailed(_("levels must not be empty"), code="empty_sync")
     previous = StockSync.objects.filter(sync_id=sync_id).first()
     if previous is not None:
         return SyncResult(sync=previous, outcome="duplicate")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
@@ -48,7 +49,7 @@ def _subscription(pk) -> Subscription:
     try:
         return selectors.subscription_get(pk=pk)
     except (Subscription.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"subscription {pk} not found", code="subscription_not_found") from None
+        raise NotFound(_("subscription %(id)s not found") % {"id": pk}, code="subscription_not_found") from None
 
 
 class SubscriptionListView(generics.ListCreateAPIView):
@@ -136,7 +137,7 @@ class DeliveryDetailView(APIView):
         try:
             delivery = selectors.delivery_get(pk=pk)
         except (Delivery.DoesNotExist, DjangoValidationError, ValueError):
-            raise NotFound(f"delivery {pk} not found", code="delivery_not_found") from None
+            raise NotFound(_("delivery %(id)s not found") % {"id": pk}, code="delivery_not_found") from None
         return Response(DeliveryDetailSerializer(delivery).data)
 
 
@@ -146,7 +147,7 @@ class DeliveryRetryView(APIView):
     @extend_schema(request=None, responses=CountOutSerializer)
     def post(self, request, pk):
         if not Delivery.objects.filter(pk=pk).exists():
-            raise NotFound(f"delivery {pk} not found", code="delivery_not_found")
+            raise NotFound(_("delivery %(id)s not found") % {"id": pk}, code="delivery_not_found")
         return Response({"count": deliveries_retry(delivery_ids=[pk], actor=request.user)})
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from core.errors import DomainError
 
@@ -42,8 +43,9 @@ def _derive(contract: Contract, oid: UUID, bump: int) -> str:
     width = length - len(prefix)
     if width < 6:
         raise ContractViolation(
-            f"contract {contract.name}: prefix {prefix!r} leaves {width} characters "
-            f"of {length}; need at least 6",
+            gettext("contract %(contract)s: prefix %(prefix)r leaves %(width)d characters "
+                    "of %(length)d; need at least 6")
+            % {"contract": contract.name, "prefix": prefix, "width": width, "length": length},
             code="contract_order_number_unworkable",
         )
     seed = f"{contract.pk}:{oid}:{bump}".encode()
@@ -72,7 +74,8 @@ def order_number_get(*, contract: Contract, oid: UUID) -> str:
             row = DownstreamOrderNumber.objects.filter(contract=contract, oid=oid).first()
             if row:  # a concurrent worker stored it first
                 return row.number
-    raise ContractViolation(f"no free order number for {oid} under {contract.name}",
+    raise ContractViolation(gettext("no free order number for %(oid)s under %(contract)s")
+                            % {"oid": oid, "contract": contract.name},
                             code="contract_order_number_exhausted")
 
 
@@ -119,20 +122,24 @@ def contract_check(*, contract: Contract | None, order_number: str | None, body:
     if length and order_number is not None:
         if len(order_number) != length:
             raise ContractViolation(
-                f"order number {order_number!r} has {len(order_number)} characters; "
-                f"contract {contract.name} requires exactly {length}",
+                gettext("order number %(number)r has %(n)d characters; "
+                        "contract %(contract)s requires exactly %(length)d")
+                % {"number": order_number, "n": len(order_number), "contract": contract.name,
+                   "length": length},
                 code="contract_order_number_length",
             )
         alphabet = set(ALPHABETS[contract.order_number_charset]) | set(contract.order_number_prefix)
         if not set(order_number) <= alphabet:
             raise ContractViolation(
-                f"order number {order_number!r} uses characters contract {contract.name} "
-                f"does not allow ({contract.get_order_number_charset_display()})",
+                gettext("order number %(number)r uses characters contract %(contract)s "
+                        "does not allow (%(charset)s)")
+                % {"number": order_number, "contract": contract.name,
+                   "charset": contract.get_order_number_charset_display()},
                 code="contract_order_number_charset",
             )
     if contract.max_body_bytes and len(body) > contract.max_body_bytes:
         raise ContractViolation(
-            f"body is {len(body)} bytes; contract {contract.name} allows at most "
-            f"{contract.max_body_bytes}",
+            gettext("body is %(n)d bytes; contract %(contract)s allows at most %(max)d")
+            % {"n": len(body), "contract": contract.name, "max": contract.max_body_bytes},
             code="contract_body_too_large",
         )

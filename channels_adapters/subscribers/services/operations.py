@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
 
@@ -60,10 +61,10 @@ def subscription_replay(*, subscription: Subscription, since: datetime, actor=No
     ignore what they already have.
     """
     if since is None or timezone.is_naive(since):
-        raise ValidationFailed("give the replay start time with its time zone",
+        raise ValidationFailed(_("give the replay start time with its time zone"),
                                code="replay_since_invalid")
     if since > timezone.now():
-        raise ValidationFailed("the replay start time is in the future",
+        raise ValidationFailed(_("the replay start time is in the future"),
                                code="replay_since_future")
     with transaction.atomic():
         with connection.cursor() as cursor:

@@ -15,6 +15,7 @@ from uuid import UUID
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
 
@@ -65,7 +66,7 @@ def outbox_publish(*, type: str, oid: UUID | str | None, data: dict,
                    occurred_at: datetime | None = None) -> OutboxEvent:
     """Record one outgoing event and its deliveries (joins the caller's transaction)."""
     if type not in EVENT_TYPES:
-        raise ValidationFailed(f"unknown event type {type!r}", code="unknown_event_type")
+        raise ValidationFailed(_("unknown event type %(type)r") % {"type": type}, code="unknown_event_type")
     if oid is not None and not isinstance(oid, UUID):
         oid = UUID(str(oid))
     # No savepoint: an outbox row must commit or roll back with the change that caused it,

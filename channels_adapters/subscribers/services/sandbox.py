@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from core.errors import NotFound
 
@@ -45,7 +46,7 @@ def sandbox_receive(*, name: str, headers, body: bytes) -> ReceiverAnswer:
     try:
         receiver = SandboxReceiver.objects.get(name=name)
     except SandboxReceiver.DoesNotExist:
-        raise NotFound(f"no sandbox receiver {name!r}", code="receiver_not_found") from None
+        raise NotFound(_("no sandbox receiver %(name)r") % {"name": name}, code="receiver_not_found") from None
     ok = signature_verify(secret=receiver.secret, timestamp=headers.get("X-Liuzhuan-Timestamp"),
                           signature=headers.get("X-Liuzhuan-Signature"), body=body)
     try:

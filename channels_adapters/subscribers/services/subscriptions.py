@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.errors import NotFound, ValidationFailed
 
@@ -23,20 +24,20 @@ def _validate(*, url=None, secret=None, event_types=None) -> None:
         from orders.choices import Channel
 
         if url[len("platform:"):] not in Channel.values:
-            raise ValidationFailed("unknown platform in platform:<channel>", code="invalid_url")
+            raise ValidationFailed(_("unknown platform in platform:<channel>"), code="invalid_url")
     elif url is not None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValidationFailed("the URL must be http(s)://host/…", code="invalid_url",
-                                   details={"url": ["must be an http or https URL"]})
+            raise ValidationFailed(_("the URL must be http(s)://host/…"), code="invalid_url",
+                                   details={"url": [_("must be an http or https URL")]})
     if secret is not None and len(secret) < MIN_SECRET:
-        raise ValidationFailed(f"the secret needs at least {MIN_SECRET} characters",
+        raise ValidationFailed(_("the secret needs at least %(n)d characters") % {"n": MIN_SECRET},
                                code="secret_too_short",
-                               details={"secret": [f"at least {MIN_SECRET} characters"]})
+                               details={"secret": [_("at least %(n)d characters") % {"n": MIN_SECRET}]})
     if event_types is not None:
         unknown = sorted(set(event_types) - set(EVENT_TYPES))
         if unknown:
-            raise ValidationFailed(f"unknown event types: {', '.join(unknown)}",
+            raise ValidationFailed(_("unknown event types: %(types)s") % {"types": ", ".join(unknown)},
                                    code="unknown_event_type", details={"event_types": unknown})
 
 
@@ -46,7 +47,7 @@ def contract_save(*, contract: Contract | None, data: dict, default_name: str) -
         try:
             return Contract.objects.get(pk=data["id"])
         except (Contract.DoesNotExist, ValueError, TypeError):
-            raise NotFound(f"contract {data['id']} not found", code="contract_not_found") from None
+            raise NotFound(_("contract %(id)s not found") % {"id": data["id"]}, code="contract_not_found") from None
     if contract is None:
         contract = Contract(name=data.get("name") or default_name)
     for field in CONTRACT_FIELDS:
@@ -54,10 +55,10 @@ def contract_save(*, contract: Contract | None, data: dict, default_name: str) -
             setattr(contract, field, data[field])
     length = contract.order_number_length
     if length and len(contract.order_number_prefix or "") > length - 6:
-        raise ValidationFailed("the order number prefix leaves fewer than 6 characters",
+        raise ValidationFailed(_("the order number prefix leaves fewer than 6 characters"),
                                code="contract_order_number_unworkable")
     if Contract.objects.filter(name=contract.name).exclude(pk=contract.pk).exists():
-        raise ValidationFailed(f"a contract named {contract.name!r} exists",
+        raise ValidationFailed(_("a contract named %(name)r exists") % {"name": contract.name},
                                code="contract_name_taken")
     contract.save()
     return contract

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
@@ -32,7 +33,7 @@ def _bool(value: str | None, name: str):
         return True
     if value.lower() in ("0", "false", "no"):
         return False
-    raise ValidationFailed(f"{name} must be true or false", code="invalid_filter")
+    raise ValidationFailed(_("%(name)s must be true or false") % {"name": name}, code="invalid_filter")
 
 
 class AlertListView(generics.ListAPIView):
@@ -53,7 +54,7 @@ class AlertListView(generics.ListAPIView):
                               ("severity", Alert._meta.get_field("severity").choices),
                               ("status", Alert._meta.get_field("status").choices)):
             if p.get(name) and p[name] not in {c[0] for c in choices}:
-                raise ValidationFailed(f"unknown {name} {p[name]!r}", code="invalid_filter")
+                raise ValidationFailed(_("unknown %(name)s %(value)r") % {"name": name, "value": p[name]}, code="invalid_filter")
         return selectors.alert_list(kind=p.get("kind"), severity=p.get("severity"),
                                     status=p.get("status"), open=_bool(p.get("open"), "open"),
                                     oid=_oid(p.get("oid")), assignee=p.get("assignee"))
@@ -67,14 +68,14 @@ def _oid(value):
     try:
         return uuid.UUID(value)
     except ValueError:
-        raise ValidationFailed("oid must be a UUID", code="invalid_filter") from None
+        raise ValidationFailed(_("oid must be a UUID"), code="invalid_filter") from None
 
 
 def _order_or_404(oid) -> Order:
     try:
         return order_selectors.order_get(oid=oid)
     except (Order.DoesNotExist, DjangoValidationError, ValueError):
-        raise NotFound(f"order {oid} not found", code="order_not_found") from None
+        raise NotFound(_("order %(oid)s not found") % {"oid": oid}, code="order_not_found") from None
 
 
 class FulfillmentOptionsView(APIView):

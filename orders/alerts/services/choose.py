@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, PermissionDenied
 from orders.choices import HoldReason, OrderStatus
@@ -48,19 +49,19 @@ CHOOSE_PERM = "alerts.choose_fulfilment_option"
 def fulfillment_option_choose(*, order_oid, option_id: str, actor=None,
                               source: str = "admin") -> FulfilmentDecision:
     if actor is not None and not actor.has_perm(CHOOSE_PERM):
-        raise PermissionDenied("you may not choose fulfilment options", code="choose_permission")
+        raise PermissionDenied(_("you may not choose fulfilment options"), code="choose_permission")
     with transaction.atomic():
         order = order_lock(oid=order_oid)
         if not (order.status == OrderStatus.APPROVED
                 or (order.status == OrderStatus.ON_HOLD
                     and order.hold_reason == HoldReason.OUT_OF_STOCK)):
-            raise Conflict("only approved or out-of-stock orders take a fulfilment option",
+            raise Conflict(_("only approved or out-of-stock orders take a fulfilment option"),
                            code="not_out_of_stock",
                            details={"status": order.status, "hold_reason": order.hold_reason})
         offered = fulfillment_options(order=order)
         option = offered.get(option_id)
         if option is None:
-            raise Conflict(f"option {option_id!r} is not available any more",
+            raise Conflict(_("option %(option)r is not available any more") % {"option": option_id},
                            code="option_unavailable",
                            details={"available": [o["id"] for o in offered.options]})
         cost = option["cost"]
@@ -108,7 +109,7 @@ def _preorder(*, order, option, decision, actor, source) -> None:
     rows = list(InboundLine.objects.select_for_update().filter(pk__in=list(wanted)).order_by("pk"))
     for row in rows:
         if row.quantity - row.promised < wanted[row.pk]:
-            raise Conflict("the inbound units were promised meanwhile", code="option_unavailable")
+            raise Conflict(_("the inbound units were promised meanwhile"), code="option_unavailable")
     for row in rows:
         InboundLine.objects.filter(pk=row.pk).update(promised=F("promised") + wanted[row.pk])
     coupon = Decimal(option["cost"]["coupon"])

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import PermissionDenied, ValidationFailed
 
@@ -31,7 +32,7 @@ ACK_PERM = "alerts.acknowledge_alert"
 
 def _require(actor, perm: str) -> None:
     if actor is not None and not actor.has_perm(perm):
-        raise PermissionDenied("you may not change alerts", code="alert_permission")
+        raise PermissionDenied(_("you may not change alerts"), code="alert_permission")
 
 
 def alerts_acknowledge(*, alert_ids: Iterable[int], actor) -> int:
@@ -46,7 +47,7 @@ def alerts_assign(*, alert_ids: Iterable[int], assignee, actor) -> int:
     """Give open alerts to ``assignee`` (``None`` unassigns); must be a staff user."""
     _require(actor, ACK_PERM)
     if assignee is not None and not (assignee.is_active and assignee.is_staff):
-        raise ValidationFailed("alerts go to active staff users", code="assignee_not_staff")
+        raise ValidationFailed(_("alerts go to active staff users"), code="assignee_not_staff")
     return Alert.objects.filter(OPEN_Q, pk__in=list(alert_ids)).update(assignee=assignee)
 
 

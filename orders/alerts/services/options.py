@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.choices import CustomerLevel, HoldReason, OrderStatus, RefundStatus
 from orders.models import Order, OrderLine, Sku
@@ -204,7 +205,8 @@ def _transfers(order, home, warehouses, stock, need, policy, today) -> list[dict
         days = max(1, math.ceil((km or 0) / policy.transfer_km_per_day))
         options.append({
             "id": f"transfer:{w.code}", "kind": OptionKind.TRANSFER.value,
-            "title": f"Ship from {w.name} ({w.code}, {w.get_kind_display()}) by express",
+            "title": _("Ship from %(name)s (%(code)s, %(kind)s) by express")
+                     % {"name": w.name, "code": w.code, "kind": w.get_kind_display()},
             "warehouse": w.code, "warehouse_kind": w.kind,
             "distance_km": None if km is None else round(km, 1),
             "distance_to_receiver_km": None if to_receiver is None else round(to_receiver, 1),
@@ -238,7 +240,8 @@ def _preorder(short, need, policy, today) -> list[dict]:
     return [{
         "id": "preorder:" + ",".join(str(row.pk) for _s, row in sorted(chosen.items())),
         "kind": OptionKind.PREORDER.value,
-        "title": f"Preorder from the inbound of {expected.isoformat()} with a ¥{coupon} coupon",
+        "title": _("Preorder from the inbound of %(date)s with a ¥%(coupon)s coupon")
+                 % {"date": expected.isoformat(), "coupon": coupon},
         "inbound": inbound, "expected_date": expected.isoformat(),
         "wait_days": (expected - today).days,
         "cost": {"extra_cost": "0.00", "coupon": str(coupon), "discount": "0.00",
@@ -281,8 +284,9 @@ def _substitutes(order, home, warehouses, short, subs, stock, policy) -> list[di
         discount = money(sum(Decimal(s["discount"]) for s in swaps))
         options.append({
             "id": option_id, "kind": OptionKind.SUBSTITUTE.value,
-            "title": "Substitute " + ", ".join(f"{s['from_sku']} → {s['to_sku']}" for s in swaps)
-                     + f" with {percent.normalize()}% off",
+            "title": _("Substitute %(swaps)s with %(percent)s%% off") % {
+                "swaps": ", ".join(f"{s['from_sku']} → {s['to_sku']}" for s in swaps),
+                "percent": percent.normalize()},
             "swaps": swaps, "discount_percent": str(percent),
             "similarity": round(min(s["similarity"] for s in swaps), 3),
             "cost": {"extra_cost": "0.00", "coupon": "0.00", "discount": str(discount),

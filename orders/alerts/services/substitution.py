@@ -9,6 +9,7 @@ and recorded as a :class:`~orders.alerts.models.Compensation` by the caller.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, ValidationFailed
 from orders.choices import OrderStatus
@@ -27,17 +28,17 @@ def order_lines_substitute(*, order_oid, swaps: dict[int, str], actor=None, sour
     only before allocation (a reservation points at the line).  Returns the order.
     """
     if not swaps:
-        raise ValidationFailed("nothing to substitute", code="no_swaps")
+        raise ValidationFailed(_("nothing to substitute"), code="no_swaps")
     with transaction.atomic():
         order = order_lock(oid=order_oid)
         if order.status not in EDITABLE:
-            raise Conflict(f"lines of an order in status {order.status} cannot change",
+            raise Conflict(_("lines of an order in status %(status)s cannot change") % {"status": order.status},
                            code="lines_not_editable", details={"status": order.status})
         lines = {ln.line_no: ln for ln in OrderLine.objects.select_for_update(of=("self",))
                  .filter(order=order, line_no__in=list(swaps)).select_related("sku")}
         missing = sorted(set(swaps) - set(lines))
         if missing:
-            raise ValidationFailed(f"no lines {missing}", code="unknown_line",
+            raise ValidationFailed(_("no lines %(lines)s") % {"lines": missing}, code="unknown_line",
                                    details={"lines": missing})
         new_skus = {s.code: s for s in Sku.objects.filter(code__in=set(swaps.values()), active=True)}
         changes = []
@@ -45,7 +46,7 @@ def order_lines_substitute(*, order_oid, swaps: dict[int, str], actor=None, sour
             line, code = lines[line_no], swaps[line_no]
             sub = new_skus.get(code)
             if sub is None or line.sku is None or not line.sku.substitutes.filter(pk=sub.pk).exists():
-                raise ValidationFailed(f"{code} is not a substitute of line {line_no}",
+                raise ValidationFailed(_("%(sku)s is not a substitute of line %(line)s") % {"sku": code, "line": line_no},
                                        code="not_a_substitute",
                                        details={"line_no": line_no, "sku": code})
             changes.append({"line_no": line_no, "from_sku": line.sku.code, "to_sku": sub.code,

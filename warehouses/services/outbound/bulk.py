@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from core.bulk import model_insert_many, to_json
@@ -99,7 +100,7 @@ def orders_save_many(*, moves: list[Move], now=None, routing: bool = False) -> N
             f"UPDATE orders_order t SET {set_sql} FROM jsonb_to_recordset(%s::jsonb) AS v({spec}) "
             "WHERE t.id = v.id AND t.status = v.prev", [now, to_json(rows)])
         if cursor.rowcount != len(moves):
-            raise Conflict("orders changed concurrently during a batch step",
+            raise Conflict(_("orders changed concurrently during a batch step"),
                            code="concurrent_transition")
     for m in moves:
         m.order.updated_at = now
@@ -139,7 +140,8 @@ def orders_transition_many(*, moves: list[Move], name: str, actor=None,
         method = getattr(m.order, name)
         if not can_proceed(method):
             raise TransitionNotAllowed(
-                f"cannot {name} order {m.order.oid} in status {m.order.status}",
+                _("cannot %(name)s order %(oid)s in status %(status)s")
+                % {"name": name, "oid": m.order.oid, "status": m.order.status},
                 details={"status": m.order.status, "transition": name, "oid": str(m.order.oid)})
         m.from_status = m.order.status
         method(**m.kwargs)
@@ -168,7 +170,7 @@ def _apply_counters(delta: dict[tuple[int, int], int], *, consume: bool) -> None
     levels = stock_levels_lock(keys=delta)
     missing = [k for k in delta if k not in levels]
     if missing:
-        raise Conflict("stock rows missing for reserved units", code="stock_row_missing",
+        raise Conflict(_("stock rows missing for reserved units"), code="stock_row_missing",
                        details={"keys": missing})
     on_hand = "on_hand - v.q" if consume else "on_hand"
     rows_update(table="warehouses_stocklevel",

@@ -30,6 +30,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from core.bulk import model_insert_many
@@ -92,7 +93,8 @@ def batch_lock(batch_id: int) -> OutboundBatch:
 def _check(batch: OutboundBatch, method) -> None:
     if not can_proceed(method):
         raise TransitionNotAllowed(
-            f"cannot {method.__name__.replace('_', ' ')} a batch in status {batch.status}",
+            _("cannot %(name)s a batch in status %(status)s")
+            % {"name": method.__name__.replace("_", " "), "status": batch.status},
             code="batch_transition_not_allowed",
             details={"status": batch.status, "transition": method.__name__})
 

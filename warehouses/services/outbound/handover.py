@@ -8,6 +8,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import TransitionNotAllowed
 from orders.choices import OrderStatus
@@ -33,7 +34,7 @@ def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source
     with transaction.atomic():
         batch = OutboundBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status == BatchStatus.ROLLED_BACK:
-            raise TransitionNotAllowed("the batch was rolled back", code="batch_rolled_back")
+            raise TransitionNotAllowed(_("the batch was rolled back"), code="batch_rolled_back")
         waves = wave_id if isinstance(wave_id, list) else [wave_id]
         items = BatchOrder.objects.filter(batch=batch, step=Step.TRACKED, parcels__wave_id__in=waves)
         if order_ids is not None:

@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from core.bulk import model_insert_many
 from core.errors import DomainError, ValidationFailed
@@ -132,7 +133,7 @@ def plan_orders(orders: list[Order], *, batch_carrier: str = "",
 
 def _resolve_oids(oids) -> list[int]:
     if not isinstance(oids, (list, tuple)) or not oids:
-        raise ValidationFailed("orders must be a non-empty list of oids", code="invalid_orders")
+        raise ValidationFailed(_("orders must be a non-empty list of oids"), code="invalid_orders")
     parsed, bad = [], []
     for value in oids:
         try:
@@ -140,12 +141,12 @@ def _resolve_oids(oids) -> list[int]:
         except ValueError:
             bad.append(str(value))
     if bad:
-        raise ValidationFailed(f"{len(bad)} invalid oid(s)", code="invalid_oid",
+        raise ValidationFailed(_("%(n)d invalid oid(s)") % {"n": len(bad)}, code="invalid_oid",
                                details={"oids": bad[:50]})
     found = dict(Order.objects.filter(oid__in=parsed).values_list("oid", "pk"))
     missing = [str(o) for o in parsed if o not in found]
     if missing:
-        raise ValidationFailed(f"{len(missing)} unknown order(s)", code="order_not_found",
+        raise ValidationFailed(_("%(n)d unknown order(s)") % {"n": len(missing)}, code="order_not_found",
                                details={"oids": missing[:50]})
     return list(dict.fromkeys(found[o] for o in parsed))
 
@@ -157,21 +158,21 @@ def outbound_batch_create(*, oids=None, filter: dict | None = None, actor=None,
     from warehouses.carriers import CARRIERS
 
     if (oids is None) == (filter is None):
-        raise ValidationFailed("give either orders or filter", code="orders_or_filter")
+        raise ValidationFailed(_("give either orders or filter"), code="orders_or_filter")
     if carrier and carrier not in CARRIERS:
-        raise ValidationFailed(f"unknown carrier {carrier!r}", code="unknown_carrier",
+        raise ValidationFailed(_("unknown carrier %(carrier)r") % {"carrier": carrier}, code="unknown_carrier",
                                details={"allowed": list(CARRIERS)})
     if handover not in HandoverMode.values:
-        raise ValidationFailed(f"unknown handover mode {handover!r}", code="invalid_handover")
+        raise ValidationFailed(_("unknown handover mode %(mode)r") % {"mode": handover}, code="invalid_handover")
     if filter is not None:
         ids = list(selectors.outbound_filter_apply(params=filter).values_list("pk", flat=True)
                    [:MAX_BATCH_ORDERS + 1])
         if not ids:
-            raise ValidationFailed("the filter selects no order", code="empty_batch")
+            raise ValidationFailed(_("the filter selects no order"), code="empty_batch")
     else:
         ids = _resolve_oids(oids)
     if len(ids) > MAX_BATCH_ORDERS:
-        raise ValidationFailed(f"a batch holds at most {MAX_BATCH_ORDERS} orders",
+        raise ValidationFailed(_("a batch holds at most %(n)d orders") % {"n": MAX_BATCH_ORDERS},
                                code="batch_too_large")
     orders = orders_for_batch(ids)
     plans = plan_orders(orders, batch_carrier=carrier)

@@ -23,6 +23,7 @@ from collections import defaultdict
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from core.bulk import to_json
@@ -51,7 +52,8 @@ def outbound_batch_rollback(*, batch_id: int, actor=None, source: str = "api"):
         if batch.status != BatchStatus.ROLLED_BACK:
             if not can_proceed(batch.roll_back):
                 raise TransitionNotAllowed(
-                    f"cannot roll back a batch in status {batch.status}",
+                    _("cannot %(name)s a batch in status %(status)s")
+                    % {"name": "roll back", "status": batch.status},
                     code="batch_transition_not_allowed",
                     details={"status": batch.status, "transition": "roll_back"})
             batch.roll_back()
