@@ -312,6 +312,7 @@ def deliveries_relay(*, budget: float | None = None, schedule_later=None,
     throttled: dict[int, float] = {}
     sent = 0
     paused: set[int] = set()
+    unclaimed_due = 0
     while time.monotonic() < deadline:
         now = time.monotonic()
         skip = [sub for sub, until in throttled.items() if until > now]
@@ -333,10 +334,18 @@ def deliveries_relay(*, budget: float | None = None, schedule_later=None,
             time.sleep(max(0.005, min(throttled[s] for s in skip) - time.monotonic()))
             continue
         due_in = deliveries_next_due_in()
-        if due_in is None or due_in <= 0:
-            # Nothing due, or what is due waits behind a delivery another worker holds
-            # (that worker keeps looping and takes it next).
+        if due_in is None:
             return sent
+        if due_in <= 0:
+            # Due by now but not claimed: it just became due (the claim ran a moment ago),
+            # or it waits behind a delivery another worker holds (that worker keeps looping
+            # and takes it next). Look again briefly before leaving it to that worker.
+            unclaimed_due += 1
+            if unclaimed_due > 3:
+                return sent
+            time.sleep(0.01)
+            continue
+        unclaimed_due = 0
         if due_in <= 1.0:
             time.sleep(due_in)
             continue
