@@ -18,8 +18,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,10 +51,16 @@ def stock_levels_lock(*, keys: Iterable[Key]) -> dict[Key, StockLevel]:
     wanted = set(keys)
     if not wanted:
         return {}
-    condition = Q()
-    for warehouse_id, sku_id in sorted(wanted):
-        condition |= Q(warehouse_id=warehouse_id, sku_id=sku_id)
-    ids = list(StockLevel.objects.filter(condition).values_list("pk", flat=True))
+    # The keys travel as two arrays (one join) rather than an OR of pairs: a batch locks
+    # thousands of rows, and an OR of that size costs more to build and plan than to run.
+    pairs = sorted(wanted)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id FROM {StockLevel._meta.db_table} s "
+            "JOIN unnest(%s::bigint[], %s::bigint[]) AS k(warehouse_id, sku_id) "
+            "ON s.warehouse_id = k.warehouse_id AND s.sku_id = k.sku_id",
+            [[key[0] for key in pairs], [key[1] for key in pairs]])
+        ids = [row[0] for row in cursor.fetchall()]
     rows = StockLevel.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
     return {(row.warehouse_id, row.sku_id): row for row in rows}
 

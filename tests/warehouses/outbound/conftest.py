@@ -56,10 +56,27 @@ def make_orders(n: int, *, start: int = 0, address: str = "世纪大道 100 号"
 
 
 PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
+CONTENT_OP = re.compile(rb"\bTj\b")
 
 
 def pdf_pages(data: bytes) -> int:
-    """Page objects in a PDF, parsed without reportlab (uncompressed object streams)."""
+    """Page objects in a PDF, parsed without reportlab (uncompressed object streams).
+
+    The cross-reference table is checked too: every in-use entry points at its object
+    (a viewer needs that), and every page has a content stream that draws text."""
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
-    assert b"xref" in data and b"trailer" in data
-    return len(PAGE.findall(data))
+    found = STARTXREF.search(data)
+    assert found, "no startxref"
+    xref = int(found.group(1))
+    assert data[xref:xref + 4] == b"xref"
+    header = data[xref:].split(b"\n", 2)
+    first, count = map(int, header[1].split())
+    entries = header[2].split(b"\n")[:count]
+    for number, entry in enumerate(entries, start=first):
+        offset, _generation, kind = entry.split()
+        if kind == b"n":
+            assert re.match(rb"%d 0 obj\b" % number, data[int(offset):]), f"xref of object {number}"
+    pages = len(PAGE.findall(data))
+    assert len(CONTENT_OP.findall(data)) >= pages
+    return pages

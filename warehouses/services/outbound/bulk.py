@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -197,10 +198,22 @@ def stock_reserve_many(*, reservations: list[Reservation]) -> None:
     model_insert_many(reservations)
 
 
+class _Held(NamedTuple):
+    pk: int
+    order_id: int
+    line_id: int
+    warehouse_id: int
+    sku_id: int
+    quantity: int
+    warehouse: str
+    sku: str
+
+
 def _take_reservations_many(orders: list[Order]):
-    rows = list(Reservation.objects.filter(order__in=[o.pk for o in orders])
-                .select_related("warehouse", "sku").order_by("pk"))
-    by_order: dict[int, list[Reservation]] = defaultdict(list)
+    rows = [_Held(*row) for row in Reservation.objects.filter(order__in=[o.pk for o in orders])
+            .order_by("pk").values_list("pk", "order_id", "line_id", "warehouse_id", "sku_id",
+                                        "quantity", "warehouse__code", "sku__code")]
+    by_order: dict[int, list[_Held]] = defaultdict(list)
     delta: dict[tuple[int, int], int] = defaultdict(int)
     for r in rows:
         by_order[r.order_id].append(r)
@@ -208,9 +221,9 @@ def _take_reservations_many(orders: list[Order]):
     return rows, by_order, delta
 
 
-def _describe(rows: list[Reservation]) -> list[dict]:
-    return [{"line": r.line_id, "warehouse": r.warehouse.code, "sku": r.sku.code,
-             "quantity": r.quantity} for r in rows]
+def _describe(rows: list[_Held]) -> list[dict]:
+    return [{"line": r.line_id, "warehouse": r.warehouse, "sku": r.sku, "quantity": r.quantity}
+            for r in rows]
 
 
 def stock_release_many(*, orders: list[Order], actor=None, source: str = "outbound",

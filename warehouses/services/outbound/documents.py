@@ -44,46 +44,87 @@ def labels_digest(numbers) -> str:
     return hashlib.sha256(",".join(sorted(numbers)).encode()).hexdigest()
 
 
-def _barcode(c, value: str, *, x: float, y: float, height: float, bar: float) -> None:
-    """Code 128 as one filled path.  reportlab's widget draws bar by bar through its
-    pure-Python number formatter (no C accelerator here): ~40 calls per label; the
-    encoding is still reportlab's."""
+# Text operands for the CID font (UniGB-UCS2-H encoding): UTF-16BE, escaped as PDF string
+# bytes — what reportlab's ``UnicodeCIDFont.formatForPdf`` produces, in one C-level
+# ``str.translate`` instead of its pure-Python loop (no C accelerator here).
+_ESCAPE = {c: f"\\{c:03o}" for c in range(256) if c < 32 or c >= 127}
+_ESCAPE.update({ord("\\"): "\\\\", ord("("): "\\(", ord(")"): "\\)"})
+
+
+def _pdf_string(text: str) -> str:
+    return "(" + text.encode("utf-16-be").decode("latin-1").translate(_ESCAPE) + ")"
+
+
+def _pt(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _barcode(value: str, *, x: float, y: float, height: float, bar: float) -> str:
+    """Code 128 (reportlab's encoder) as one filled path in a coordinate system scaled to
+    one module × the bar height, so every rectangle is small integers: reportlab's widget
+    draws bar by bar through its pure-Python number formatter."""
     code = code128.Code128(value, barHeight=height, barWidth=bar, quiet=0)
     code.validate()
     code.encode()
     code.decompose()
-    ops, left = [], x
+    ops, left = [], 0
     for ch in code.decomposed:
         if "a" <= ch <= "z":
-            left += (ord(ch) - 96) * bar
+            left += ord(ch) - 96
         elif "A" <= ch <= "Z":
-            w = (ord(ch) - 64) * bar
-            ops.append(f"{left:.2f} {y:.2f} {w:.2f} {height:.2f} re")
+            w = ord(ch) - 64
+            ops.append(f"{left} 0 {w} 1 re")
             left += w
-    c._code.append("0 g " + " ".join(ops) + " f")  # noqa: SLF001 — raw content stream
+    return f"q {bar:.4f} 0 0 {height:.4f} {x:.2f} {y:.2f} cm 0 g {' '.join(ops)} f Q"
+
+
+class _LabelPage:
+    """The drawing operators of one label page, written straight into the page stream.
+
+    Positions and sizes are fixed, so their numbers are formatted once; per label only
+    the texts are encoded.  The output is what ``drawString`` would draw (same font,
+    sizes and places), one ``BT … ET`` per text."""
+
+    def __init__(self, font_ref: str):
+        self.font = pdfmetrics.getFont(FONT)
+        self.font_ref = font_ref
+        self.rule = f"{_pt(5 * mm)} {_pt(80 * mm)} m {_pt(95 * mm)} {_pt(80 * mm)} l S"
+
+    def text(self, size: int, x: float, y: float, value: str) -> str:
+        return (f"BT {self.font_ref} {size} Tf 1 0 0 1 {_pt(x)} {_pt(y)} Tm "
+                f"{_pdf_string(value)} Tj ET")
+
+    def right(self, size: int, x: float, y: float, value: str) -> str:
+        return self.text(size, x - self.font.stringWidth(value, size), y, value)
+
+    def render(self, lb: LabelData) -> str:
+        t = self.text
+        return "\n".join((
+            "0 g 0 G",
+            t(12, 5 * mm, 140 * mm, CARRIER_NAMES.get(lb.carrier, lb.carrier)),
+            self.right(9, 95 * mm, 140 * mm, lb.wave),
+            _barcode(lb.tracking_no, x=5 * mm, y=118 * mm, height=16 * mm, bar=0.38 * mm),
+            t(14, 8 * mm, 111 * mm, lb.tracking_no),
+            t(10, 5 * mm, 98 * mm, f"收 {lb.receiver_name}  {lb.receiver_phone}"),
+            t(10, 5 * mm, 92 * mm, lb.receiver_address[:40]),
+            t(10, 5 * mm, 86 * mm, lb.receiver_address[40:80]),
+            t(8, 5 * mm, 74 * mm, f"寄 {lb.sender}"),
+            t(8, 5 * mm, 66 * mm, f"订单 {lb.order_ref}  包裹 {lb.package}  {lb.weight_g} g"),
+            t(8, 5 * mm, 60 * mm, lb.contents[:60]),
+            self.rule,
+        ))
 
 
 def labels_pdf(labels: list[LabelData]) -> bytes:
+    """One 100 × 150 mm page per label.  reportlab builds the document (pages, fonts,
+    cross-reference table); the page contents are written by :class:`_LabelPage`."""
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=LABEL_SIZE, pageCompression=0)
     c.setTitle("shipping labels")
+    c.setFont(FONT, 12)  # registers the font with the document (and its resource name)
+    page = _LabelPage(c._doc.getInternalFontName(FONT))  # noqa: SLF001
     for lb in labels:
-        c.setFont(FONT, 12)
-        c.drawString(5 * mm, 140 * mm, CARRIER_NAMES.get(lb.carrier, lb.carrier))
-        c.setFont(FONT, 9)
-        c.drawRightString(95 * mm, 140 * mm, lb.wave)
-        _barcode(c, lb.tracking_no, x=5 * mm, y=118 * mm, height=16 * mm, bar=0.38 * mm)
-        c.setFont(FONT, 14)
-        c.drawString(8 * mm, 111 * mm, lb.tracking_no)
-        c.setFont(FONT, 10)
-        c.drawString(5 * mm, 98 * mm, f"收 {lb.receiver_name}  {lb.receiver_phone}")
-        c.drawString(5 * mm, 92 * mm, lb.receiver_address[:40])
-        c.drawString(5 * mm, 86 * mm, lb.receiver_address[40:80])
-        c.setFont(FONT, 8)
-        c.drawString(5 * mm, 74 * mm, f"寄 {lb.sender}")
-        c.drawString(5 * mm, 66 * mm, f"订单 {lb.order_ref}  包裹 {lb.package}  {lb.weight_g} g")
-        c.drawString(5 * mm, 60 * mm, lb.contents[:60])
-        c.line(5 * mm, 80 * mm, 95 * mm, 80 * mm)
+        c._code.append(page.render(lb))  # noqa: SLF001 — raw content stream
         c.showPage()
     c.save()
     return buf.getvalue()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
@@ -341,20 +342,33 @@ def _carrier_call(code: str, requests: list[WaybillRequest]):
     raise CarrierError(f"{code}: still rate limited after {CARRIER_TRIES} tries")
 
 
+class _Pending(NamedTuple):
+    pk: int
+    item_id: int
+    carrier: str
+    weight_g: int
+    warehouse: str
+    province: str
+    city: str
+    address: str
+
+
 def _track_wave(batch_id: int, wave_id: int) -> None:
-    pending = list(Parcel.objects.filter(wave_id=wave_id, tracking_no__isnull=True,
-                                         status=ParcelStatus.PENDING, item__step=Step.WAVED)
-                   .select_related("item__order", "wave__warehouse").order_by("pk"))
+    # Plain rows, not model instances: a wave's parcels with what the carrier needs.
+    pending = [_Pending(*row) for row in Parcel.objects.filter(
+        wave_id=wave_id, tracking_no__isnull=True, status=ParcelStatus.PENDING,
+        item__step=Step.WAVED).order_by("pk").values_list(
+        "pk", "item_id", "carrier", "weight_g", "wave__warehouse__code",
+        "item__order__receiver_province", "item__order__receiver_city",
+        "item__order__receiver_address")]
     if not pending:
         return
     results = {}
     for start in range(0, len(pending), CARRIER_CALL):
         chunk = pending[start:start + CARRIER_CALL]
         requests = [WaybillRequest(
-            key=str(p.pk), sender_warehouse=p.wave.warehouse.code,
-            receiver_province=p.item.order.receiver_province,
-            receiver_city=p.item.order.receiver_city,
-            receiver_address=p.item.order.receiver_address, weight_g=p.weight_g)
+            key=str(p.pk), sender_warehouse=p.warehouse, receiver_province=p.province,
+            receiver_city=p.city, receiver_address=p.address, weight_g=p.weight_g)
             for p in chunk]
         for r in _carrier_call(chunk[0].carrier, requests):
             results[int(r.key)] = r

@@ -45,21 +45,22 @@ def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source
         if not items:
             return 0
         orders = {o.pk: o for o in orders_lock_many(ids=[it.order_id for it in items])}
-        parcels = defaultdict(list)
-        for p in Parcel.objects.filter(item_id__in=[it.pk for it in items]) \
-                .exclude(status=ParcelStatus.VOID).order_by("package"):
-            parcels[p.item_id].append(p)
+        parcels = defaultdict(list)  # item id → [{package, carrier, tracking_no}] by package
+        for item_id, package, carrier, tracking_no in (
+                Parcel.objects.filter(item_id__in=[it.pk for it in items])
+                .exclude(status=ParcelStatus.VOID).order_by("package")
+                .values_list("item_id", "package", "carrier", "tracking_no")):
+            parcels[item_id].append({"package": package, "carrier": carrier,
+                                     "tracking_no": tracking_no})
         moves, shipped_items = [], []
         for it in items:
             o = orders[it.order_id]
             if o.status != OrderStatus.PICKING:
                 continue
             mine = parcels[it.pk]
-            moves.append(Move(order=o, kwargs={"carrier": mine[0].carrier,
-                                               "tracking_no": mine[0].tracking_no},
-                              payload={"batch": batch.pk, "parcels": [
-                                  {"package": p.package, "carrier": p.carrier,
-                                   "tracking_no": p.tracking_no} for p in mine]}))
+            moves.append(Move(order=o, kwargs={"carrier": mine[0]["carrier"],
+                                               "tracking_no": mine[0]["tracking_no"]},
+                              payload={"batch": batch.pk, "parcels": mine}))
             shipped_items.append(it)
         orders_transition_many(moves=moves, name="ship", actor=actor, source=source)
         now = timezone.now()
@@ -71,7 +72,7 @@ def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source
         numbers = defaultdict(list)
         for it in shipped_items:
             for p in parcels[it.pk]:
-                numbers[p.carrier].append(p.tracking_no)
+                numbers[p["carrier"]].append(p["tracking_no"])
         transaction.on_commit(lambda: [carrier_client(c).pickup(n) for c, n in numbers.items()])
     return len(shipped_items)
 

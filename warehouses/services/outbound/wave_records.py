@@ -36,27 +36,23 @@ def wave_recount(wave_id: int) -> None:
 
 
 def wave_label_data(wave_id: int) -> list[documents.LabelData]:
-    parcels = (Parcel.objects.filter(wave_id=wave_id, tracking_no__isnull=False)
-               .exclude(status=ParcelStatus.VOID)
-               .select_related("item__order", "wave__warehouse")
-               .only("tracking_no", "carrier", "package", "lines", "weight_g", "wave__code",
-                     "wave__warehouse__name", "wave__warehouse__province",
-                     "wave__warehouse__city", "item__order__receiver_name",
-                     "item__order__receiver_phone", "item__order__receiver_province",
-                     "item__order__receiver_city", "item__order__receiver_district",
-                     "item__order__receiver_address", "item__order__channel_order_id",
-                     "item__order__status")
-               .order_by("pk"))
+    """What each live, numbered parcel's label prints (plain rows: no model instances)."""
+    rows = (Parcel.objects.filter(wave_id=wave_id, tracking_no__isnull=False)
+            .exclude(status=ParcelStatus.VOID).order_by("pk")
+            .values_list("tracking_no", "carrier", "package", "lines", "weight_g", "wave__code",
+                         "wave__warehouse__name", "wave__warehouse__province",
+                         "wave__warehouse__city", "item__order__receiver_name",
+                         "item__order__receiver_phone", "item__order__receiver_province",
+                         "item__order__receiver_city", "item__order__receiver_district",
+                         "item__order__receiver_address", "item__order__channel_order_id"))
     out = []
-    for p in parcels:
-        o, w = p.item.order, p.wave.warehouse
+    for (tracking_no, carrier, package, lines, weight_g, wave_code, w_name, w_province, w_city,
+         name, phone, province, city, district, address, channel_order_id) in rows:
         out.append(documents.LabelData(
-            tracking_no=p.tracking_no, carrier=p.carrier, wave=p.wave.code,
-            sender=f"{w.name} {w.province}{w.city}", receiver_name=o.receiver_name,
-            receiver_phone=o.receiver_phone,
-            receiver_address=f"{o.receiver_province}{o.receiver_city}{o.receiver_district}"
-                             f"{o.receiver_address}",
-            order_ref=o.channel_order_id, package=str(p.package),
-            contents=", ".join(f"{ln['sku']}×{ln['quantity']}" for ln in p.lines),
-            weight_g=p.weight_g))
+            tracking_no=tracking_no, carrier=carrier, wave=wave_code,
+            sender=f"{w_name} {w_province}{w_city}", receiver_name=name, receiver_phone=phone,
+            receiver_address=f"{province}{city}{district}{address}",
+            order_ref=channel_order_id, package=str(package),
+            contents=", ".join(f"{ln['sku']}×{ln['quantity']}" for ln in lines),
+            weight_g=weight_g))
     return out
