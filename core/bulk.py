@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -12,34 +13,69 @@ def to_json(value) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
-def model_insert_many(objs: list) -> list:
+def model_insert_many(objs: list, *, skip_conflicts: bool = False) -> list:
     """INSERT many unsaved instances of one model in one statement and set their pks.
 
-    Primary keys are taken from the table's sequence first (one query), then the rows
-    travel as one JSON document (``jsonb_to_recordset``) — Django's ``bulk_create`` sends
-    per-column arrays whose text escaping costs more than the insert itself here.
+    The rows travel as one JSON document (``jsonb_to_recordset``) — Django's ``bulk_create``
+    sends per-column arrays whose text escaping costs more than the insert itself here.
+    Rows are inserted in list order; missing auto ids come back through ``RETURNING``.
+
+    ``skip_conflicts``: ``ON CONFLICT DO NOTHING`` — a row that would break a unique
+    constraint (e.g. written meanwhile by a concurrent transaction, which the statement
+    waits for) is skipped; only the objects really inserted are returned.
     """
     if not objs:
         return objs
     meta = type(objs[0])._meta
     pk = meta.pk
     auto_pk = pk.get_internal_type() in ("AutoField", "BigAutoField")
+    fields, cols, spec = _columns(meta)
+    missing = auto_pk and any(getattr(obj, pk.attname) is None for obj in objs)
+    # Ids from the sequence: in the INSERT itself (RETURNING gives them back in insert
+    # order, which is the ORDER BY below) — or first, when skipped rows must be told apart.
+    generate = missing and not skip_conflicts
     with connection.cursor() as cursor:
-        if auto_pk:
+        if missing and skip_conflicts:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
                            "FROM generate_series(1, %s)", [meta.db_table, pk.column, len(objs)])
             for obj, (value,) in zip(objs, cursor.fetchall(), strict=True):
                 setattr(obj, pk.attname, value)
-        fields = [f for f in meta.concrete_fields if f.get_internal_type() != "BinaryField"]
+        if generate:
+            fields = [f for f in fields if f is not pk]
+            cols, spec = _without_pk(cols, spec, pk.column)
         rows = [{f.column: f.pre_save(obj, add=True) for f in fields} for obj in objs]
-        cols = ", ".join(f'"{f.column}"' for f in fields)
-        spec = ", ".join(f'"{f.column}" {_sql_type(f)}' for f in fields)
+        tail = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+        if generate or skip_conflicts:
+            tail += f' RETURNING "{pk.column}"'
         cursor.execute(f'INSERT INTO "{meta.db_table}" ({cols}) SELECT {cols} '
-                       f"FROM jsonb_to_recordset(%s::jsonb) AS v({spec})", [to_json(rows)])
+                       f"FROM ROWS FROM (jsonb_to_recordset(%s::jsonb) AS ({spec})) "
+                       f"WITH ORDINALITY AS v({cols}, _ord) ORDER BY _ord{tail}", [to_json(rows)])
+        returned = [value for (value,) in cursor.fetchall()] if (generate or skip_conflicts) else []
+    if generate:
+        for obj, value in zip(objs, returned, strict=True):
+            setattr(obj, pk.attname, value)
+    elif skip_conflicts:
+        inserted = set(returned)
+        objs = [obj for obj in objs if getattr(obj, pk.attname) in inserted]
     for obj in objs:
         obj._state.adding = False
         obj._state.db = "default"
     return objs
+
+
+@functools.cache
+def _columns(meta) -> tuple[list, str, str]:
+    fields = [f for f in meta.concrete_fields if f.get_internal_type() != "BinaryField"]
+    cols = ", ".join(f'"{f.column}"' for f in fields)
+    spec = ", ".join(f'"{f.column}" {_sql_type(f)}' for f in fields)
+    return fields, cols, spec
+
+
+@functools.cache
+def _without_pk(cols: str, spec: str, column: str) -> tuple[str, str]:
+    drop = f'"{column}"'
+    return (", ".join(c for c in cols.split(", ") if c != drop),
+            ", ".join(c for c in spec.split(", ") if not c.startswith(drop + " ")))
 
 
 def _sql_type(field) -> str:

@@ -24,6 +24,16 @@ def order_approval_run_task(oid: str) -> None:
     order_approval_run(oid=oid)
 
 
+@dramatiq.actor(queue_name="ingest", max_retries=5, time_limit=300_000)
+def order_approvals_run_task(oids: list[str]) -> None:
+    """``order_approval_run_task`` for a page of orders (each in its own transaction;
+    a retry skips those already evaluated)."""
+    from warehouses.services.approval import order_approval_run
+
+    for oid in oids:
+        order_approval_run(oid=oid)
+
+
 @dramatiq.actor(queue_name="outbound", max_retries=3, time_limit=60 * 60 * 1000)
 def outbound_batch_run_task(batch_id: int) -> None:
     """Execute (or resume) an outbound batch; every step is idempotent, so a retry or a

@@ -47,6 +47,9 @@ class NativeDocumentView(APIView):
             platform_name=platform, shop_code=shop_code, body=request.body,
             headers=headers_from_meta(request.META), actor=request.user,
         )
-        data = OrderOutSerializer(selectors.order_get(oid=result.order.oid)).data
+        order = result.order
+        if result.outcome != "created":  # a new order comes back complete from the ingest
+            order = selectors.order_get(oid=order.oid)
+        data = OrderOutSerializer(order).data
         code = status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK
         return Response(data, status=code, headers={"X-Liuzhuan-Outcome": result.outcome})

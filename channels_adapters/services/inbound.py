@@ -52,7 +52,8 @@ def native_document_ingest(
         canonical = platform.parse_document(body, shop_code=shop.code)
         archive["channel_order_id"] = canonical.channel_order_id
         with transaction.atomic():
-            result = order_ingest(canonical=canonical, source=f"channel:{platform.name}", actor=actor)
+            result = order_ingest(canonical=canonical, source=f"channel:{platform.name}", actor=actor,
+                                  shop=shop)
             row, _ = inbound_message_archive(
                 **archive, outcome=INGEST_OUTCOMES[result.outcome], order=result.order
             )

@@ -2,26 +2,31 @@
 
 Rules (DESIGN §2, §4):
 * The order is found by its binding (channel, shop, channel_order_id); concurrent
-  first sights race on the unique constraint and the losers update instead.
+  first sights race on the unique constraint (``INSERT … ON CONFLICT DO NOTHING``) and
+  the losers update instead.
 * Data older than what we hold (``channel_modified_at``) never overwrites newer
   data; the same version again is a duplicate and changes nothing.
 * Status only moves forward.  A channel cancel cancels an order that has not
   shipped; after shipment it is recorded as a ``order.status_mismatch`` event.
+
+``order_ingest_many`` takes a whole page of documents of one shop in one transaction;
+``order_ingest`` is the page of one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import NotFound, ValidationFailed
 from orders.canonical import CanonicalLine, CanonicalOrder
-from orders.choices import PRE_SHIPMENT, STATUS_RANK, CustomerLevel, HoldReason, OrderStatus
-from orders.models import Customer, Order, OrderLine, Shop, Sku
+from orders.choices import PRE_SHIPMENT, STATUS_RANK, HoldReason, OrderStatus
+from orders.models import Customer, Order, OrderLine, Shop
 
-from .events import order_event_record, order_status_event_type
+from .events import order_event_record
+from .ingest_create import customers_for, line_rows, order_fields, orders_create_many, skus_by_code
 from .transitions import order_apply_transition
 
 S = OrderStatus
@@ -39,16 +44,21 @@ def _shop_for(canonical: CanonicalOrder) -> Shop:
         shop = Shop.objects.get(code=canonical.shop_code)
     except Shop.DoesNotExist:
         raise NotFound(_("unknown shop %(shop)r") % {"shop": canonical.shop_code}, code="unknown_shop") from None
+    _check_channel(shop, canonical)
+    return shop
+
+
+def _check_channel(shop: Shop, canonical: CanonicalOrder) -> None:
     if canonical.channel and canonical.channel != shop.channel:
         raise ValidationFailed(
             _("shop %(shop)s is a %(channel)s shop, not %(expected)s")
             % {"shop": shop.code, "channel": shop.channel, "expected": canonical.channel},
             code="channel_mismatch",
         )
-    return shop
 
 
-def _validate(canonical: CanonicalOrder) -> None:
+def order_ingest_validate(canonical: CanonicalOrder) -> None:
+    """Refuse a canonical order that cannot be ingested (raises ``ValidationFailed``)."""
     if canonical.status not in S.values:
         raise ValidationFailed(_("unknown status %(status)r") % {"status": canonical.status}, code="invalid_status")
     if not canonical.channel_order_id or not canonical.lines:
@@ -59,72 +69,13 @@ def _validate(canonical: CanonicalOrder) -> None:
 
 
 def _customer_for(shop: Shop, canonical: CanonicalOrder) -> Customer | None:
-    buyer = canonical.buyer
-    if not buyer.channel_buyer_id:
+    if not canonical.buyer.channel_buyer_id:
         return None
-    lookup = {"channel": shop.channel, "channel_buyer_id": buyer.channel_buyer_id}
-    customer = Customer.objects.filter(**lookup).first()
-    if customer is None:
-        # INSERT … ON CONFLICT DO NOTHING: no savepoint; a concurrent first sight of the same
-        # buyer makes ours a no-op and we read theirs.
-        Customer.objects.bulk_create(
-            [Customer(**lookup, nick=buyer.nick, level=buyer.level or CustomerLevel.NORMAL)],
-            ignore_conflicts=True,
-        )
-        return Customer.objects.get(**lookup)
-    if buyer.nick and customer.nick != buyer.nick:
-        Customer.objects.filter(pk=customer.pk).update(nick=buyer.nick)
-    return customer
-
-
-def _order_fields(canonical: CanonicalOrder) -> dict:
-    r = canonical.receiver
-    return {
-        "channel_status": canonical.channel_status,
-        "channel_modified_at": canonical.channel_modified_at,
-        "channel_created_at": canonical.channel_created_at,
-        "receiver_name": r.name,
-        "receiver_phone": r.phone,
-        "receiver_province": r.province,
-        "receiver_city": r.city,
-        "receiver_district": r.district,
-        "receiver_address": r.address,
-        "receiver_masked": r.masked,
-        "goods_amount": canonical.goods,
-        "discount_amount": canonical.discount,
-        "shipping_amount": canonical.shipping,
-        "tax_amount": canonical.tax,
-        "paid_amount": canonical.paid,
-        "currency": canonical.currency,
-        "presale": canonical.presale,
-        "cross_border": canonical.cross_border,
-        "buyer_message": canonical.buyer_message,
-        "seller_memo": canonical.seller_memo,
-        "invoice_request": canonical.invoice_request,
-        "paid_at": canonical.paid_at,
-        "promised_ship_by": canonical.promised_ship_by,
-    }
+    return customers_for(shop, [canonical])[canonical.buyer.channel_buyer_id]
 
 
 def _line_rows(order: Order, lines: tuple[CanonicalLine, ...]) -> list[OrderLine]:
-    codes = {line.sku for line in lines if line.sku}
-    skus = {s.code: s for s in Sku.objects.filter(code__in=codes)}
-    return [
-        OrderLine(
-            order=order,
-            line_no=no,
-            channel_line_id=line.channel_line_id,
-            channel_sku_id=line.channel_sku_id,
-            merchant_code=line.sku or "",
-            sku=skus.get(line.sku or ""),
-            title=line.title[:255],
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            amount=line.amount,
-            refund_status=line.refund_status,
-        )
-        for no, line in enumerate(lines, start=1)
-    ]
+    return line_rows(order, lines, skus_by_code(line.sku for line in lines))
 
 
 def _lock(shop: Shop, channel_order_id: str) -> Order | None:
@@ -135,55 +86,54 @@ def _lock(shop: Shop, channel_order_id: str) -> Order | None:
     )
 
 
-def order_ingest(*, canonical: CanonicalOrder, source: str, actor=None) -> IngestResult:
+def order_ingest(*, canonical: CanonicalOrder, source: str, actor=None,
+                 shop: Shop | None = None) -> IngestResult:
     """Create or update the order described by ``canonical``; see the module doc."""
-    _validate(canonical)
-    shop = _shop_for(canonical)
+    order_ingest_validate(canonical)
+    shop = shop or _shop_for(canonical)
+    return order_ingest_many(shop=shop, canonicals=[canonical], source=source, actor=actor)[0]
+
+
+def order_ingest_many(*, shop: Shop, canonicals: list[CanonicalOrder], source: str,
+                      actor=None) -> list[IngestResult]:
+    """``order_ingest`` for many documents of one shop in ONE transaction, in list order.
+
+    New orders are written set-based (``ingest_create``); known ones are locked together
+    (in id order) and updated one by one.  A channel order id seen twice in the list is
+    created by its first document and updated by the later ones.  Any error rolls the
+    whole list back.
+    """
+    for canonical in canonicals:
+        order_ingest_validate(canonical)
+        _check_channel(shop, canonical)
+        if canonical.shop_code != shop.code:
+            raise ValidationFailed(_("every document must belong to shop %(shop)s") % {"shop": shop.code},
+                                   code="shop_mismatch")
+    ids = list(dict.fromkeys(c.channel_order_id for c in canonicals))
     with transaction.atomic():
-        order = _lock(shop, canonical.channel_order_id)
-        if order is None:
-            try:
-                with transaction.atomic():
-                    return _create(shop, canonical, source, actor)
-            except IntegrityError:
-                order = _lock(shop, canonical.channel_order_id)
-                if order is None:
-                    raise
-        return _update(order, canonical, source, actor)
-
-
-def _create(shop: Shop, canonical: CanonicalOrder, source: str, actor) -> IngestResult:
-    fields = _order_fields(canonical)
-    hold = canonical.hold_reason if canonical.status == S.ON_HOLD else ""
-    order = Order(
-        channel=shop.channel,
-        shop=shop,
-        channel_order_id=canonical.channel_order_id,
-        status=canonical.status,
-        hold_reason=hold or (HoldReason.CHANNEL_HOLD if canonical.status == S.ON_HOLD else ""),
-        refund_status=canonical.refund_status,
-        customer=_customer_for(shop, canonical),
-        carrier=canonical.carrier,
-        tracking_no=canonical.tracking_no,
-        **fields,
-    )
-    order.save()
-    lines = OrderLine.objects.bulk_create(_line_rows(order, canonical.lines))
-    unknown = [line.merchant_code for line in lines if line.sku_id is None]
-    payload = {"status": order.status, "channel_status": order.channel_status}
-    if unknown:
-        payload["unknown_skus"] = unknown
-    order_event_record(order=order, type="order.created", actor=actor, source=source, payload=payload)
-    if order.status != S.PENDING_PAYMENT:
-        order_event_record(
-            order=order, type=order_status_event_type(order.status), actor=actor, source=source,
-            payload={"from": None, "to": order.status, "transition": "first_sight"},
-        )
-    from orders import hooks
-
-    hooks.status_changed(order=order, from_status=None, to_status=order.status, actor=actor,
-                         source=source)
-    return IngestResult(order=order, outcome="created")
+        known = {
+            o.channel_order_id: o for o in Order.objects.select_for_update()
+            .filter(channel=shop.channel, shop=shop, channel_order_id__in=ids).order_by("pk")
+        }
+        first_sight: dict[str, CanonicalOrder] = {}
+        for canonical in canonicals:
+            if canonical.channel_order_id not in known:
+                first_sight.setdefault(canonical.channel_order_id, canonical)
+        created = orders_create_many(shop=shop, canonicals=list(first_sight.values()),
+                                     source=source, actor=actor)
+        results = []
+        for canonical in canonicals:
+            key = canonical.channel_order_id
+            if key in created and first_sight.get(key) is canonical:
+                results.append(IngestResult(order=created[key], outcome="created"))
+                known[key] = created[key]
+                continue
+            order = known.get(key) or _lock(shop, key)  # or created meanwhile by another transaction
+            if order is None:
+                raise RuntimeError(f"order {key} was neither created nor found")
+            known[key] = order
+            results.append(_update(order, canonical, source, actor))
+        return results
 
 
 def _version_outcome(order: Order, canonical: CanonicalOrder) -> str | None:
@@ -202,7 +152,7 @@ def _update(order: Order, canonical: CanonicalOrder, source: str, actor) -> Inge
     if verdict:
         return IngestResult(order=order, outcome=verdict)
 
-    fields = _order_fields(canonical)
+    fields = order_fields(canonical)
     changed = [name for name, value in fields.items() if getattr(order, name) != value]
     for name in changed:
         setattr(order, name, fields[name])

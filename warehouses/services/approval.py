@@ -159,6 +159,23 @@ def approve_for_status_change(*, order: Order, from_status, to_status, actor, so
     enqueue_on_commit(order_approval_run_task, str(order.oid))
 
 
+def approve_for_status_change_many(changes, *, actor, source) -> None:
+    """Set-based twin of ``approve_for_status_change``: one message for the whole page."""
+    if getattr(_local, "active", False):
+        return
+    oids = [str(c.order.oid) for c in changes if c.to_status == OrderStatus.PAID]
+    if len(oids) == 1:
+        from core.tasks_util import enqueue_on_commit
+        from warehouses.tasks import order_approval_run_task
+
+        enqueue_on_commit(order_approval_run_task, oids[0])
+    elif oids:
+        from core.tasks_util import enqueue_on_commit
+        from warehouses.tasks import order_approvals_run_task
+
+        enqueue_on_commit(order_approvals_run_task, oids)
+
+
 # ------------------------------------------------------------------ review queue
 
 

@@ -18,6 +18,7 @@ goes back to an older version.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 
@@ -108,7 +109,7 @@ WHERE o.id = s.id
 def _sql(where: str, returning: bool) -> str:
     breakdown = " || ".join(_item(*f) for f in _FACTORS)
     return _UPDATE.format(breakdown=breakdown, rows=_SCORED_ROWS.format(where=where),
-                          returning="RETURNING o.priority_score, o.priority_breakdown" if returning else "")
+                          returning="RETURNING o.id, o.priority_score, o.priority_breakdown" if returning else "")
 
 
 def _params(policy: ScoringPolicy, now: datetime) -> dict:
@@ -131,21 +132,30 @@ def order_score(*, order: Order, policy: ScoringPolicy | None = None,
                 now: datetime | None = None) -> Order:
     """Score one order with the same statement and refresh the in-memory fields
     (so a later ``save()`` of this instance keeps the new score)."""
+    orders_score(orders=[order], policy=policy, now=now)
+    return order
+
+
+def orders_score(*, orders: list[Order], policy: ScoringPolicy | None = None,
+                 now: datetime | None = None) -> None:
+    """Score these orders with the same statement (one for all) and refresh their
+    in-memory fields."""
+    if not orders:
+        return
     policy = policy or scoring_policy_active()
     params = _params(policy, now or timezone.now())
-    params["id"] = order.pk
+    params["ids"] = [order.pk for order in orders]
     with connection.cursor() as cursor:
-        cursor.execute(_sql("o.id = %(id)s", returning=True), params)
-        row = cursor.fetchone()
-    if row:
-        order.priority_score = Decimal(row[0])
-        breakdown = row[1]
+        cursor.execute(_sql("o.id = ANY(%(ids)s)", returning=True), params)
+        rows = {row[0]: row[1:] for row in cursor.fetchall()}
+    for order in orders:
+        if order.pk not in rows:
+            continue
+        score, breakdown = rows[order.pk]
+        order.priority_score = Decimal(score)
         if isinstance(breakdown, str):
-            import json
-
             breakdown = json.loads(breakdown)
         order.priority_breakdown = breakdown
-    return order
 
 
 def scoring_policy_publish(*, values: dict, actor=None, note: str = "",
@@ -192,3 +202,9 @@ def score_for_status_change(*, order: Order, from_status, to_status, actor, sour
     """``on_status_changed`` handler: an order entering the eligible set gets its score."""
     if to_status in SCORED_STATUSES and from_status not in SCORED_STATUSES:
         order_score(order=order)
+
+
+def score_for_status_change_many(changes, *, actor, source) -> None:
+    """Set-based twin of ``score_for_status_change`` (one statement for all orders)."""
+    orders_score(orders=[c.order for c in changes
+                         if c.to_status in SCORED_STATUSES and c.from_status not in SCORED_STATUSES])

@@ -92,6 +92,12 @@ def outbox_publish(*, type: str, oid: UUID | str | None, data: dict,
     return event
 
 
+def subscribers_by_type(types) -> dict[str, list[int]]:
+    """Ids of the active subscriptions of each event type (one query for all types)."""
+    active = list(Subscription.objects.filter(active=True).values_list("pk", "event_types"))
+    return {type_: [pk for pk, wanted in active if not wanted or type_ in wanted] for type_ in types}
+
+
 def on_order_events_many(pairs) -> None:
     """Set-based twin of ``on_order_event`` for bulk paths (registered with it): the same
     ``OutboxEvent`` rows (same data, ids in the same per-order order) and ``Delivery`` rows,
@@ -104,12 +110,7 @@ def on_order_events_many(pairs) -> None:
     rows = model_insert_many(
         [OutboxEvent(type=event.type, oid=order.oid, data=order_event_data(order=order, event=event),
                      occurred_at=event.occurred_at) for order, event in public])
-    subscribers_of = {
-        type_: list(Subscription.objects.filter(active=True)
-                    .filter(Q(event_types=[]) | Q(event_types__contains=[type_]))
-                    .values_list("pk", flat=True))
-        for type_ in {row.type for row in rows}
-    }
+    subscribers_of = subscribers_by_type({row.type for row in rows})
     if not any(subscribers_of.values()):
         return
     now, limit = timezone.now(), policy("max_attempts")
