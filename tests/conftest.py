@@ -53,3 +53,14 @@ def group_user(django_user_model):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Process-level caches (the scoring policy read for new orders) must not carry one
+    test's rolled-back rows into the next."""
+    from warehouses.services.scoring import _forget_policy
+
+    _forget_policy()
+    yield
+    _forget_policy()

@@ -5,6 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from core.api.fields import MoneyField, StrictCharField, StrictIntegerField
+from core.api.serializers import BuiltFieldsOnceMixin
 from orders.canonical import CanonicalBuyer, CanonicalLine, CanonicalOrder, CanonicalReceiver
 from orders.choices import Channel, CustomerLevel, HoldReason, OrderStatus, RefundStatus
 from orders.models import Customer, Order, OrderEvent, OrderLine, Shop, Sku
@@ -36,7 +37,7 @@ class AmountsOutSerializer(serializers.Serializer):
     paid = MoneyField(source="paid_amount")
 
 
-class OrderLineOutSerializer(serializers.ModelSerializer):
+class OrderLineOutSerializer(BuiltFieldsOnceMixin, serializers.ModelSerializer):
     sku = serializers.CharField(source="sku.code", default=None)
     unit_price = MoneyField()
     amount = MoneyField()
@@ -47,7 +48,7 @@ class OrderLineOutSerializer(serializers.ModelSerializer):
                   "quantity", "unit_price", "amount", "refund_status"]
 
 
-class OrderOutSerializer(serializers.ModelSerializer):
+class OrderOutSerializer(BuiltFieldsOnceMixin, serializers.ModelSerializer):
     shop = serializers.CharField(source="shop.code")
     buyer = BuyerOutSerializer(source="*")
     receiver = ReceiverOutSerializer(source="*")

@@ -19,6 +19,7 @@ goes back to an older version.
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from decimal import Decimal
 
@@ -39,6 +40,30 @@ WEIGHT_FIELDS = ("vip", "gold", "silver", "due_2h", "due_24h", "cold_chain", "hi
 def scoring_policy_active() -> ScoringPolicy:
     """The active version (an unsaved default when none was ever published)."""
     return ScoringPolicy.objects.filter(active=True).first() or ScoringPolicy(version=0)
+
+
+POLICY_CACHE_SECONDS = 2.0
+_policy_cache: list = [0.0, None]  # [read at (monotonic), policy]
+
+
+def _policy_for_new_orders() -> ScoringPolicy:
+    """The active version as read at most ``POLICY_CACHE_SECONDS`` ago in this process.
+
+    Scoring arriving orders must not cost a query each.  A version published meanwhile in
+    another process reaches new orders within that time; any order scored with the older
+    version just before is rescored by the rescoring that every publication starts (and
+    by the periodic rescoring).  Publishing in this process clears the cache on commit.
+    """
+    read_at, cached = _policy_cache
+    now = time.monotonic()
+    if cached is None or now - read_at > POLICY_CACHE_SECONDS:
+        cached = scoring_policy_active()
+        _policy_cache[:] = [now, cached]
+    return cached
+
+
+def _forget_policy() -> None:
+    _policy_cache[:] = [0.0, None]
 
 
 def _signed(points: str) -> str:
@@ -142,7 +167,7 @@ def orders_score(*, orders: list[Order], policy: ScoringPolicy | None = None,
     in-memory fields."""
     if not orders:
         return
-    policy = policy or scoring_policy_active()
+    policy = policy or _policy_for_new_orders()
     params = _params(policy, now or timezone.now())
     params["ids"] = [order.pk for order in orders]
     with connection.cursor() as cursor:
@@ -189,6 +214,8 @@ def scoring_policy_activate(*, policy: ScoringPolicy, actor=None, rescore: str =
 
 
 def _after_activation(policy: ScoringPolicy, rescore: str) -> None:
+    _forget_policy()
+    transaction.on_commit(_forget_policy)
     if rescore == "now":
         orders_rescore(policy=policy)
     elif rescore == "async":
