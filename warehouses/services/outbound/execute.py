@@ -29,7 +29,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -387,8 +387,12 @@ def _track_wave(batch_id: int, wave_id: int) -> None:
         complete = (BatchOrder.objects.filter(batch=batch, step=Step.WAVED, parcels__wave_id=wave_id)
                     .exclude(Exists(Parcel.objects.filter(item=OuterRef("pk"), tracking_no__isnull=True)
                                     .exclude(status=ParcelStatus.VOID))))
-        complete.update(step=Step.TRACKED, updated_at=timezone.now())
-        _progress(batch)
+        done = complete.update(step=Step.TRACKED, updated_at=timezone.now())
+        # Progress moves by what this step changed (recounting the whole batch per wave
+        # costs O(waves × orders)); the chunks and the finish recount it exactly.
+        OutboundBatch.objects.filter(pk=batch.pk).update(
+            progress_done=F("progress_done") + done,
+            progress_failed=F("progress_failed") + len(refused))
     _hook("tracked", wave_id=wave_id)
 
 
