@@ -58,12 +58,18 @@ def _require_transaction() -> None:
         raise RuntimeError("bulk order changes run inside the caller's transaction")
 
 
-def orders_lock_many(*, ids) -> list[Order]:
+# Large JSON documents a step that neither routes nor scores never reads (decoding them
+# is most of the cost of loading an allocated order).
+UNREAD_JSON = ("routing", "priority_breakdown", "invoice_request")
+
+
+def orders_lock_many(*, ids, defer: tuple[str, ...] = ()) -> list[Order]:
     """Lock orders by primary key, in primary-key order (same order as ``order_lock``
     callers elsewhere effectively use: one row each), with what events need joined."""
     _require_transaction()
-    return list(Order.objects.select_for_update(of=("self",)).filter(pk__in=list(ids))
-                .select_related("shop", "warehouse").order_by("pk"))
+    qs = (Order.objects.select_for_update(of=("self",)).filter(pk__in=list(ids))
+          .select_related("shop", "warehouse").order_by("pk"))
+    return list(qs.defer(*defer) if defer else qs)
 
 
 def rows_update(*, table: str, rows: list[dict], columns: dict[str, str], set_sql: str,

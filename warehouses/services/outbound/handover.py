@@ -24,7 +24,7 @@ from warehouses.models import (
     WaveStatus,
 )
 
-from .bulk import Move, orders_lock_many, orders_transition_many
+from .bulk import UNREAD_JSON, Move, orders_lock_many, orders_transition_many
 
 
 def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source: str = "admin",
@@ -44,7 +44,8 @@ def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source
         ).distinct())
         if not items:
             return 0
-        orders = {o.pk: o for o in orders_lock_many(ids=[it.order_id for it in items])}
+        orders = {o.pk: o for o in orders_lock_many(ids=[it.order_id for it in items],
+                                                    defer=UNREAD_JSON)}
         parcels = defaultdict(list)  # item id → [{package, carrier, tracking_no}] by package
         for item_id, package, carrier, tracking_no in (
                 Parcel.objects.filter(item_id__in=[it.pk for it in items])
