@@ -8,4 +8,9 @@ urlpatterns = [
         views.NativeDocumentView.as_view(),
         name="channel-native-document",
     ),
+    path(
+        "channels/<str:platform>/<str:shop_code>/orders/batch/",
+        views.NativeDocumentBatchView.as_view(),
+        name="channel-native-document-batch",
+    ),
 ]

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from channels_adapters.services.archive import headers_from_meta
 from channels_adapters.services.inbound import native_document_ingest
+from channels_adapters.services.inbound_batch import native_documents_ingest
 from core.api.views import reject_oversized
 from orders import selectors
 from orders.api.serializers import OrderOutSerializer
@@ -53,3 +54,39 @@ class NativeDocumentView(APIView):
         data = OrderOutSerializer(order).data
         code = status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK
         return Response(data, status=code, headers={"X-Liuzhuan-Outcome": result.outcome})
+
+
+class NativeDocumentBatchView(APIView):
+    """A JSON array of native order documents (a page from an RDS bridge or a file)."""
+
+    parser_classes = [RawJSONParser]
+    permission_classes = [CanIngestDocuments]
+
+    @extend_schema(
+        request={"application/json": {"type": "array", "items": {"type": "object"},
+                                      "description": "the platform's own order-detail documents"}},
+        responses={200: OpenApiResponse(description="one result per document, in order: "
+                                        "{index, outcome, oid, channel_order_id} or "
+                                        "{index, code, message, details}"),
+                   400: OpenApiResponse(), 404: OpenApiResponse()},
+    )
+    def post(self, request: Request, platform: str, shop_code: str) -> Response:
+        reject_oversized(request)
+        results = native_documents_ingest(
+            platform_name=platform, shop_code=shop_code, body=request.body,
+            headers=headers_from_meta(request.META), actor=request.user,
+        )
+        out, counts = [], {}
+        for item in results:
+            if item.error is not None:
+                row = {"index": item.index, "code": item.error.code, "message": item.error.message}
+                if item.error.details:
+                    row["details"] = item.error.details
+                counts["rejected"] = counts.get("rejected", 0) + 1
+            else:
+                order = item.result.order
+                row = {"index": item.index, "outcome": item.result.outcome, "oid": str(order.oid),
+                       "channel_order_id": order.channel_order_id, "status": order.status}
+                counts[item.result.outcome] = counts.get(item.result.outcome, 0) + 1
+            out.append(row)
+        return Response({"counts": counts, "results": out}, status=status.HTTP_200_OK)

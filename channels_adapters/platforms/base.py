@@ -61,6 +61,55 @@ def loads(raw: bytes | str) -> Any:
         raise DocumentError("JSON nested too deeply", code="malformed_json") from None
 
 
+_DECODER = json.JSONDecoder(parse_int=str, parse_float=Decimal, parse_constant=_reject_constant)
+_SPACE = " \t\n\r"
+
+
+def loads_array_items(raw: bytes) -> list[tuple[bytes, Any]]:
+    """A JSON array → ``(exact raw bytes, parsed value)`` per element (parsed as ``loads``).
+
+    The bytes of each element are its own slice of the body, so every document of a batch
+    can be archived exactly as it arrived.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"the body is not UTF-8 (byte {exc.start})", code="invalid_encoding") from None
+
+    def skip(i: int) -> int:
+        while i < len(text) and text[i] in _SPACE:
+            i += 1
+        return i
+
+    i = skip(0)
+    if i >= len(text) or text[i] != "[":
+        raise DocumentError("the body must be a JSON array of order documents", code="not_an_array")
+    items, i = [], skip(i + 1)
+    if i < len(text) and text[i] == "]":
+        i += 1
+    else:
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(text, i)
+            except json.JSONDecodeError as exc:
+                raise DocumentError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
+                                    code="malformed_json") from None
+            except RecursionError:
+                raise DocumentError("JSON nested too deeply", code="malformed_json") from None
+            items.append((text[i:end].encode("utf-8"), value))
+            i = skip(end)
+            if i < len(text) and text[i] == ",":
+                i = skip(i + 1)
+                continue
+            if i < len(text) and text[i] == "]":
+                i += 1
+                break
+            raise DocumentError(f"malformed JSON at character {i}: expected ',' or ']'", code="malformed_json")
+    if skip(i) != len(text):
+        raise DocumentError(f"malformed JSON at character {i}: extra data", code="malformed_json")
+    return items
+
+
 def fail(field: str, message: str) -> DocumentError:
     return DocumentError(f"{field}: {message}", details={field: [message]})
 

@@ -24,7 +24,7 @@ from .archive import INGEST_OUTCOMES, inbound_message_archive, inbound_message_f
 logger = logging.getLogger(__name__)
 
 
-def _shop(platform, shop_code: str) -> Shop:
+def inbound_shop(platform, shop_code: str) -> Shop:
     shop = Shop.objects.filter(code=shop_code).first()
     if shop is None:
         raise NotFound(gettext("unknown shop %(shop)r") % {"shop": shop_code}, code="unknown_shop")
@@ -47,7 +47,7 @@ def native_document_ingest(
                "shop_code": shop_code}
     try:
         platform = get_platform(platform_name)
-        shop = _shop(platform, shop_code)
+        shop = inbound_shop(platform, shop_code)
         archive["shop"] = shop
         canonical = platform.parse_document(body, shop_code=shop.code)
         archive["channel_order_id"] = canonical.channel_order_id

@@ -66,6 +66,26 @@ def order_ingest_validate(canonical: CanonicalOrder) -> None:
     for line in canonical.lines:
         if line.quantity <= 0:
             raise ValidationFailed(_("line quantity must be positive"), code="invalid_quantity")
+    for field, value, limit in _bounded_texts(canonical):
+        if value and len(value) > limit:
+            raise ValidationFailed(
+                _("%(field)s is longer than %(limit)d characters") % {"field": field, "limit": limit},
+                code="field_too_long", details={field: [value[:80]]},
+            )
+
+
+def _bounded_texts(c: CanonicalOrder):
+    """(field, value, column length) of the identifiers a document carries verbatim."""
+    yield "channel_order_id", c.channel_order_id, 64
+    yield "channel_status", c.channel_status, 64
+    yield "currency", c.currency, 3
+    yield "carrier", c.carrier, 32
+    yield "tracking_no", c.tracking_no, 64
+    yield "buyer.channel_buyer_id", c.buyer.channel_buyer_id, 128
+    for no, line in enumerate(c.lines, start=1):
+        yield f"lines[{no}].sku", line.sku, 64
+        yield f"lines[{no}].channel_sku_id", line.channel_sku_id, 64
+        yield f"lines[{no}].channel_line_id", line.channel_line_id, 64
 
 
 def _customer_for(shop: Shop, canonical: CanonicalOrder) -> Customer | None:

@@ -90,7 +90,7 @@ def customers_for(shop: Shop, canonicals) -> dict[str, Customer]:
     nicks = {}
     for c in canonicals:
         if c.buyer.channel_buyer_id:
-            nicks.setdefault(c.buyer.channel_buyer_id, (c.buyer.nick, c.buyer.level))
+            nicks.setdefault(c.buyer.channel_buyer_id, (c.buyer.nick[:128], c.buyer.level))
     if not nicks:
         return {}
     found = {x.channel_buyer_id: x for x in
