@@ -11,7 +11,7 @@ DEFAULTS = {
     "breaker_threshold": 5,      # retryable failures in a row that open the circuit
     "breaker_cooldown": 30.0,    # seconds; doubles while it keeps failing, capped
     "breaker_cooldown_max": 600.0,
-    "batch_size": 10,            # deliveries claimed per statement
+    "batch_size": 50,            # deliveries claimed per statement (one batch, in order)
     "relay_budget": 50.0,        # seconds one relay run may keep looping
     "lease_margin": 30.0,        # lease = timeout + margin; then the sweeper re-queues
 }

@@ -28,9 +28,13 @@ def calls():
             raise answers.pop(0)
         return "ok"
 
+    previous = _senders.get("taobao")
     register_shipment_writeback("taobao", send)
     yield seen, answers
-    _senders.pop("taobao", None)
+    if previous is None:
+        _senders.pop("taobao", None)
+    else:  # the app's own client: later tests (the sync suite) ship through it
+        _senders["taobao"] = previous
 
 
 def ship(order):

@@ -41,8 +41,11 @@ def _shape(data: dict, *, variant: str, event_type: str, oid) -> dict:
 
 def delivery_body_build(delivery: Delivery) -> str:
     """Render the body of ``delivery``; raises ``ContractViolation`` when it may not go."""
-    event = delivery.event
-    contract: Contract | None = delivery.subscription.contract
+    return body_render(event=delivery.event, contract=delivery.subscription.contract)
+
+
+def body_render(*, event, contract: Contract | None) -> str:
+    """The body of ``event`` (anything with the ``OutboxEvent`` fields) for ``contract``."""
     variant = contract.payload_variant if contract else PayloadVariant.STANDARD
     data = _shape(event.data, variant=variant, event_type=event.type, oid=event.oid)
     order_number = None

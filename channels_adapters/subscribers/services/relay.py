@@ -1,34 +1,38 @@
-"""The relay: claim → commit → send → record.  No network I/O while a row lock is held.
+"""The relay: claim → send → record.  No network I/O while a row lock is held.
 
-* Claim: one statement picks due deliveries with ``FOR UPDATE SKIP LOCKED`` (workers never
-  wait for each other) and only the *head* of each (subscription, order) queue — a later
-  event of an order is not sent while an earlier one is pending or in flight.  Claimed
-  rows become ``sending`` with a lease; the transaction commits before anything is sent.
-* Send: outside any transaction, after the contract's shared rate limit allows it.
-* Record: the attempt row and the new state in one short transaction.  A worker that dies
-  mid-send leaves a ``sending`` row whose lease expires; the sweeper puts it back
-  (at least once — receivers dedupe by event id).
+* Claim: one statement (``relay_rows.CLAIM_SQL``) picks due deliveries with ``FOR UPDATE
+  SKIP LOCKED`` (workers never wait for each other), only the head of each (subscription,
+  order) queue plus the due deliveries right behind it, marks them ``sending`` with a lease
+  and returns what is needed to send them; it commits before anything is sent.
+* Send: outside any transaction, in ``seq`` order, after the contract's shared rate limit
+  allows it.  A delivery that does not finish (retry later, rate limit, open circuit) stops
+  its order's chain: the deliveries behind it in this batch are given back untouched.
+* Record: the results of a batch in one statement (state + attempt rows); a failure, or a
+  success that closes a circuit, is recorded at once with its breaker change in one
+  transaction.  A worker that dies mid-send leaves a ``sending`` row whose lease expires;
+  the sweeper puts it back (at least once — receivers dedupe by event id).
 * Circuit breaker per subscription: N retryable failures in a row pause that endpoint
   (its rows are simply not claimed), so one dead endpoint does not hold the workers.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 
 import redis
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..models import Delivery, DeliveryAttempt, DeliveryStatus, Subscription
+from ..models import Contract, Delivery, DeliveryAttempt, DeliveryStatus, Subscription
 from ..policy import policy
 from ..signing import signature_for
-from .body import delivery_body_build
+from . import relay_rows as rows
+from .body import body_render
 from .contracts import ContractViolation
 from .http import HttpResult, http_post_now
 from .ratelimit import rate_acquire
@@ -36,33 +40,7 @@ from .ratelimit import rate_acquire
 logger = logging.getLogger(__name__)
 S = DeliveryStatus
 RETRYABLE_4XX = (408, 429)
-
-CLAIM_SQL = """
-SELECT d.id
-FROM subscribers_delivery d
-JOIN subscribers_subscription s ON s.id = d.subscription_id
-WHERE d.status = 'pending' AND d.next_attempt_at <= clock_timestamp()
-  AND s.active AND (s.breaker_open_until IS NULL OR s.breaker_open_until <= clock_timestamp())
-  AND NOT (d.subscription_id = ANY(%s))
-  AND NOT EXISTS (
-    SELECT 1 FROM subscribers_delivery e
-    WHERE e.subscription_id = d.subscription_id AND e.oid = d.oid AND e.seq < d.seq
-      AND e.status IN ('pending', 'sending'))
-ORDER BY d.next_attempt_at, d.seq
-LIMIT %s
-FOR UPDATE OF d SKIP LOCKED
-"""
-
-NEXT_DUE_SQL = """
-SELECT min(GREATEST(d.next_attempt_at, COALESCE(s.breaker_open_until, d.next_attempt_at)))
-FROM subscribers_delivery d
-JOIN subscribers_subscription s ON s.id = d.subscription_id
-WHERE d.status = 'pending' AND s.active
-  AND NOT EXISTS (
-    SELECT 1 FROM subscribers_delivery e
-    WHERE e.subscription_id = d.subscription_id AND e.oid = d.oid AND e.seq < d.seq
-      AND e.status IN ('pending', 'sending'))
-"""
+FLUSH_AFTER = 0.05  # seconds a finished result may wait for the rest of its batch
 
 
 @dataclass(frozen=True)
@@ -81,83 +59,88 @@ class Job:
     timeout: float
     contract_id: int | None
     rate: int | None
+    oid: object = None
+
+    @property
+    def chain(self):
+        """The per-order queue this delivery belongs to (None: not ordered)."""
+        return (self.subscription_id, self.oid) if self.oid is not None else None
 
 
-def _refuse(delivery: Delivery, exc: ContractViolation, now) -> None:
-    delivery.attempts += 1
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=S.REFUSED, attempts=delivery.attempts, last_error=exc.message,
-        finished_at=now, lease_until=None,
-    )
-    DeliveryAttempt.objects.create(
-        delivery=delivery, number=delivery.attempts, started_at=now, outcome=S.REFUSED,
-        error=f"{exc.code}: {exc.message}",
-    )
-    logger.warning("delivery %s refused before sending: %s", delivery.pk, exc.message)
+@dataclass(frozen=True)
+class _Event:
+    event_id: object
+    type: str
+    occurred_at: object
+    oid: object
+    data: dict
+
+
+def _refused(row, exc: ContractViolation, now) -> rows.Record:
+    logger.warning("delivery %s refused before sending: %s", row.delivery_id, exc.message)
+    return rows.Record(
+        delivery_id=row.delivery_id, attempt=row.attempt, outcome=S.REFUSED, status_code=None,
+        last_error=exc.message, error=f"{exc.code}: {exc.message}", next_attempt_at=None,
+        finished_at=now, started_at=now, duration_ms=0, excerpt="")
+
+
+def _contracts(claimed) -> dict[int, Contract]:
+    ids = {r.contract_id for r in claimed if r.contract_id is not None and not r.body}
+    return {c.pk: c for c in Contract.objects.filter(pk__in=ids)} if ids else {}
 
 
 def deliveries_claim(*, limit: int | None = None, skip_subscriptions=()) -> list[Job]:
-    """Claim up to ``limit`` due head-of-queue deliveries; commit before returning."""
+    """Claim up to ``limit`` due deliveries (heads and their due chains); committed."""
     return _claim(limit=limit, skip_subscriptions=skip_subscriptions)[0]
 
 
 def _claim(*, limit, skip_subscriptions) -> tuple[list[Job], int]:
-    """(jobs to send, rows settled without sending — refused by their contract)."""
-    limit = limit or policy("batch_size")
+    """(jobs to send in this order, rows settled without sending — refused by contract)."""
+    claimed = rows.rows_claim(limit=limit or policy("batch_size"),
+                              skip_subscriptions=skip_subscriptions,
+                              margin=policy("lease_margin"))
+    if not claimed:
+        return [], 0
     threshold = policy("breaker_threshold")
-    margin = policy("lease_margin")
+    contracts = _contracts(claimed)
+    now = timezone.now()
+    probing: set[int] = set()
     jobs: list[Job] = []
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(CLAIM_SQL, [list(skip_subscriptions), limit])
-            ids = [row[0] for row in cursor.fetchall()]
-        if not ids:
-            return [], 0
-        rows = (Delivery.objects.filter(pk__in=ids)
-                .select_related("event", "subscription", "subscription__contract")
-                .order_by("next_attempt_at", "seq"))
-        now = timezone.now()
-        probing: set[int] = set()
-        refused = 0
-        claimed: list[Delivery] = []
-        for delivery in rows:
-            sub = delivery.subscription
-            if sub.consecutive_failures >= threshold:
-                # Half-open circuit: one probe per subscription; the rest stay pending.
-                if sub.pk in probing:
-                    continue
-                probing.add(sub.pk)
-            if not delivery.body:
-                try:
-                    delivery.body = delivery_body_build(delivery)
-                except ContractViolation as exc:
-                    _refuse(delivery, exc, now)
-                    refused += 1
-                    continue
-            contract = sub.contract
-            timeout = float(contract.timeout_seconds if contract else Decimal(10))
-            delivery.status = S.SENDING
-            delivery.attempts += 1
-            delivery.lease_until = now + timedelta(seconds=timeout + margin)
-            claimed.append(delivery)
-            jobs.append(Job(
-                delivery_id=delivery.pk, attempt=delivery.attempts,
-                attempt_limit=delivery.attempt_limit, subscription_id=sub.pk,
-                failures_before=sub.consecutive_failures, url=sub.url, secret=sub.secret,
-                event_type=delivery.event_type, body=delivery.body, timeout=timeout,
-                contract_id=contract.pk if contract else None,
-                rate=contract.max_requests_per_second if contract else None,
-            ))
-        Delivery.objects.bulk_update(claimed, ["status", "attempts", "lease_until", "body"])
-    return jobs, refused
+    bodies: dict = {}
+    refused: list[rows.Record] = []
+    back: list = []
+    for row in claimed:
+        if row.failures_before >= threshold:
+            # Half-open circuit: one probe per subscription; the rest stay pending.
+            if row.subscription_id in probing:
+                back.append((row.delivery_id, row.attempt, 0.0))
+                continue
+            probing.add(row.subscription_id)
+        body = row.body
+        if not body:
+            event = _Event(row.event_id, row.type, row.occurred_at, row.event_oid,
+                           json.loads(row.data))
+            try:
+                body = body_render(event=event, contract=contracts.get(row.contract_id))
+            except ContractViolation as exc:
+                refused.append(_refused(row, exc, now))
+                continue
+            bodies[row.delivery_id] = body
+        jobs.append(Job(
+            delivery_id=row.delivery_id, attempt=row.attempt, attempt_limit=row.attempt_limit,
+            subscription_id=row.subscription_id, failures_before=row.failures_before,
+            url=row.url, secret=row.secret, event_type=row.event_type, body=body,
+            timeout=row.timeout, contract_id=row.contract_id, rate=row.rate, oid=row.oid,
+        ))
+    rows.bodies_store(bodies)
+    rows.rows_record(refused)
+    rows.rows_unclaim(back)
+    return jobs, len(refused)
 
 
 def delivery_unclaim(job: Job, *, wait: float) -> None:
     """Give a claimed delivery back untouched (rate limit said "not yet")."""
-    Delivery.objects.filter(pk=job.delivery_id, status=S.SENDING, attempts=job.attempt).update(
-        status=S.PENDING, attempts=job.attempt - 1, lease_until=None,
-        next_attempt_at=timezone.now() + timedelta(seconds=wait),
-    )
+    rows.rows_unclaim([(job.delivery_id, job.attempt, wait)])
 
 
 def delivery_send_now(job: Job) -> HttpResult:
@@ -195,14 +178,25 @@ def _outcome(result: HttpResult, job: Job) -> str:
     return S.DEAD if job.attempt >= job.attempt_limit else S.PENDING
 
 
+def _record_of(job: Job, result: HttpResult, outcome: str, *, started_at, now) -> rows.Record:
+    error = result.error
+    if outcome == S.FAILED:
+        error = error or f"HTTP {result.status}: not retried"
+    elif outcome in (S.PENDING, S.DEAD) and not error:
+        error = f"HTTP {result.status}"
+    pending = outcome == S.PENDING
+    return rows.Record(
+        delivery_id=job.delivery_id, attempt=job.attempt, outcome=outcome,
+        status_code=result.status, last_error=error, error=error,
+        next_attempt_at=(now + timedelta(seconds=_backoff(job.attempt, result.retry_after))
+                         if pending else None),
+        finished_at=None if pending else now, started_at=started_at,
+        duration_ms=result.duration_ms, excerpt=result.excerpt)
+
+
 def _breaker_failure(subscription_id: int, now) -> bool:
     """Count one more failure in a row; open the circuit at the threshold (True if open)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE subscribers_subscription SET consecutive_failures = consecutive_failures + 1"
-            " WHERE id = %s RETURNING consecutive_failures", [subscription_id])
-        row = cursor.fetchone()
-    failures = row[0] if row else 0
+    failures = rows.breaker_failures_add(subscription_id, 1)
     threshold = policy("breaker_threshold")
     if failures >= threshold:
         cooldown = min(policy("breaker_cooldown_max"),
@@ -214,39 +208,52 @@ def _breaker_failure(subscription_id: int, now) -> bool:
 
 
 def delivery_record(job: Job, result: HttpResult, *, started_at) -> tuple[str, bool]:
-    """Store the attempt and the new state; return (outcome, circuit now open)."""
-    opened = False
+    """Store one attempt and the new state at once; return (outcome, circuit now open)."""
     outcome = _outcome(result, job)
-    now = timezone.now()
-    error = result.error
-    if outcome == S.FAILED:
-        error = error or f"HTTP {result.status}: not retried"
-    elif outcome in (S.PENDING, S.DEAD) and not error:
-        error = f"HTTP {result.status}"
-    fields = {"status": outcome, "last_status_code": result.status, "last_error": error,
-              "lease_until": None}
-    if outcome == S.PENDING:
-        fields["next_attempt_at"] = now + timedelta(
-            seconds=_backoff(job.attempt, result.retry_after))
-    else:
-        fields["finished_at"] = now
-    with transaction.atomic():
-        Delivery.objects.filter(
-            pk=job.delivery_id, status=S.SENDING, attempts=job.attempt
-        ).update(**fields)
-        DeliveryAttempt.objects.create(
-            delivery_id=job.delivery_id, number=job.attempt, started_at=started_at,
-            duration_ms=result.duration_ms, status_code=result.status, outcome=outcome,
-            response_excerpt=result.excerpt, error=error,
-        )
-        if outcome in (S.PENDING, S.DEAD):
-            opened = _breaker_failure(job.subscription_id, now)
-        elif job.failures_before:
-            Subscription.objects.filter(pk=job.subscription_id).update(
-                consecutive_failures=0, breaker_open_until=None)
+    batch = _Batch()
+    batch.failures[job.subscription_id] = job.failures_before
+    opened = batch.add(job, _record_of(job, result, outcome, started_at=started_at,
+                                       now=timezone.now()))
+    batch.flush()
     if outcome == S.DEAD:
         logger.error("delivery %s dead-lettered after %s attempts", job.delivery_id, job.attempt)
     return outcome, opened
+
+
+class _Batch:
+    """Results waiting to be stored together; breaker changes are stored at once."""
+
+    def __init__(self):
+        self.records: list[rows.Record] = []
+        self.first_at = 0.0
+        self.failures: dict[int, int] = {}  # subscription → failures in a row as we know it
+
+    def add(self, job: Job, record: rows.Record) -> bool:
+        """Queue ``record``; return True when the subscription's circuit opened."""
+        if not self.records:
+            self.first_at = time.monotonic()
+        self.records.append(record)
+        sub = job.subscription_id
+        failures = self.failures.setdefault(sub, job.failures_before)
+        if record.outcome in (S.PENDING, S.DEAD):
+            with transaction.atomic():
+                self.flush()
+                opened = _breaker_failure(sub, record.finished_at or timezone.now())
+            self.failures[sub] = failures + 1
+            return opened
+        if record.outcome == S.SUCCEEDED and failures:
+            with transaction.atomic():
+                self.flush()
+                Subscription.objects.filter(pk=sub).update(consecutive_failures=0,
+                                                           breaker_open_until=None)
+            self.failures[sub] = 0
+        elif time.monotonic() - self.first_at > FLUSH_AFTER:
+            self.flush()
+        return False
+
+    def flush(self) -> None:
+        records, self.records = self.records, []
+        rows.rows_record(records)
 
 
 def deliveries_requeue_expired() -> int:
@@ -269,6 +276,18 @@ def deliveries_requeue_expired() -> int:
     return len(stale)
 
 
+NEXT_DUE_SQL = """
+SELECT min(GREATEST(d.next_attempt_at, COALESCE(s.breaker_open_until, d.next_attempt_at)))
+FROM subscribers_delivery d
+JOIN subscribers_subscription s ON s.id = d.subscription_id
+WHERE d.status = 'pending' AND s.active
+  AND NOT EXISTS (
+    SELECT 1 FROM subscribers_delivery e
+    WHERE e.subscription_id = d.subscription_id AND e.oid = d.oid AND e.seq < d.seq
+      AND e.status IN ('pending', 'sending'))
+"""
+
+
 def deliveries_next_due_in() -> float | None:
     """Seconds until the next pending delivery may be claimed (≤ 0: due now)."""
     with connection.cursor() as cursor:
@@ -277,57 +296,83 @@ def deliveries_next_due_in() -> float | None:
     return None if due is None else (due - timezone.now()).total_seconds()
 
 
-def _process(job: Job, throttled: dict[int, float], paused: set[int]) -> bool:
-    """Send one job unless its contract's rate says wait; True when it was sent."""
-    if job.subscription_id in paused:
-        delivery_unclaim(job, wait=0)  # its circuit opened during this batch
-        return False
-    if job.rate:
-        try:
-            wait = rate_acquire(bucket=f"contract:{job.contract_id}", per_second=job.rate)
-        except redis.RedisError:
-            logger.exception("rate limiter unavailable; delivery %s postponed", job.delivery_id)
-            wait = 1.0
+def deliveries_claimable() -> bool:
+    """True when a due delivery waits that nobody holds (a relay run should look)."""
+    return rows.rows_claimable()
+
+
+def _send_batch(jobs: list[Job], throttled: dict[int, float]) -> int:
+    """Send one claimed batch in order; give back what may not go now; return sends."""
+    batch = _Batch()
+    back: list = []
+    stopped: set = set()  # chains with an unfinished delivery: the rest waits
+    paused: set[int] = set()  # circuits that opened during this batch
+    limit_at = time.monotonic() + policy("lease_margin") / 2  # leases stay ahead of sends
+    sent = 0
+    for job in jobs:
+        now = time.monotonic()
+        sub = job.subscription_id
+        if (job.chain is not None and job.chain in stopped) or sub in paused or now > limit_at:
+            back.append((job.delivery_id, job.attempt, 0.0))
+            stopped.add(job.chain)
+            continue
+        wait = max(0.0, throttled.get(sub, 0.0) - now)
+        if not wait and job.rate:
+            try:
+                wait = rate_acquire(bucket=f"contract:{job.contract_id}", per_second=job.rate)
+            except redis.RedisError:
+                logger.exception("rate limiter unavailable; delivery %s postponed",
+                                 job.delivery_id)
+                wait = 1.0
+            if wait > 0:
+                throttled[sub] = now + wait
         if wait > 0:
-            delivery_unclaim(job, wait=wait)
-            throttled[job.subscription_id] = time.monotonic() + wait
-            return False
-    started_at = timezone.now()
-    result = delivery_send_now(job)
-    _, opened = delivery_record(job, result, started_at=started_at)
-    if opened:
-        paused.add(job.subscription_id)
-    return True
+            back.append((job.delivery_id, job.attempt, wait))
+            stopped.add(job.chain)
+            continue
+        started_at = timezone.now()
+        result = delivery_send_now(job)
+        sent += 1
+        outcome = _outcome(result, job)
+        if outcome == S.PENDING:
+            stopped.add(job.chain)
+        elif outcome == S.DEAD:
+            logger.error("delivery %s dead-lettered after %s attempts", job.delivery_id,
+                         job.attempt)
+        record = _record_of(job, result, outcome, started_at=started_at, now=timezone.now())
+        if batch.add(job, record):
+            paused.add(sub)
+    batch.flush()
+    rows.rows_unclaim(back)
+    return sent
 
 
 def deliveries_relay(*, budget: float | None = None, schedule_later=None,
-                     on_backlog=None) -> int:
+                     on_backlog=None, heartbeat=None) -> int:
     """Deliver until nothing is claimable (or ``budget`` seconds passed); return sends.
 
     ``schedule_later(seconds)`` is called when the next delivery is due later (a retry
     backoff): the relay task uses it to enqueue a delayed run.  ``on_backlog()`` is called
     when a claim comes back full (more work than one loop sends): ask for a helper run.
+    ``heartbeat()`` is called once per loop (the task keeps its "a relay runs" flag alive).
     """
     deadline = time.monotonic() + (budget if budget is not None else policy("relay_budget"))
     throttled: dict[int, float] = {}
     sent = 0
-    paused: set[int] = set()
     unclaimed_due = 0
     while time.monotonic() < deadline:
+        if heartbeat:
+            heartbeat()
         now = time.monotonic()
         skip = [sub for sub, until in throttled.items() if until > now]
         jobs, refused = _claim(limit=None, skip_subscriptions=skip)
         if refused and not jobs:
             continue
         if jobs:
+            unclaimed_due = 0
             if on_backlog and len(jobs) >= policy("batch_size"):
                 on_backlog()
-            for job in jobs:
-                if throttled.get(job.subscription_id, 0) > time.monotonic():
-                    delivery_unclaim(job, wait=throttled[job.subscription_id] - time.monotonic())
-                    continue
-                sent += _process(job, throttled, paused)
-            paused.clear()
+            sent += _send_batch(jobs, throttled)
             continue
         if skip:
             # Only rate-limited endpoints have work: wait for their next slot.
