@@ -7,7 +7,9 @@
 Set-up: a database of its own (``bench_sync_latency`` on the same PostgreSQL server; the
 dev data is never touched), Redis database 7 for the broker (a dev worker on db 0 cannot
 steal the messages), one real ``manage.py rundramatiq`` worker process, and an HTTP
-receiver on 127.0.0.1 that verifies every signature.  Orders are ingested at a steady
+receiver on 127.0.0.1 that verifies every signature — in a process of its own, as an ERP
+is: inside this process its threads would wait for the interpreter lock behind the eight
+ingest threads, and every delivery would pay that wait as receiver latency.  Orders are ingested at a steady
 rate with ``order_ingest``; for every event written by the ingest transaction
 (``order.created``, ``order.paid``) the latency is receiver arrival − ingest return.
 
@@ -130,6 +132,47 @@ def start_receiver(arrivals: Arrivals):
     return server
 
 
+def receiver_main() -> None:
+    """``--receiver``: the receiver in a process of its own (as an ERP is); it prints its
+    port, and answers ``GET /arrivals`` with what arrived so far."""
+    sys.path.insert(0, str(ROOT))
+    arrivals = Arrivals()
+    server = start_receiver(arrivals)
+    handler = server.RequestHandlerClass
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        with arrivals.lock:
+            answer = json.dumps({"at": arrivals.at, "bad": arrivals.bad_signatures}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    handler.do_GET = do_GET
+    print(server.server_address[1], flush=True)
+    sys.stdin.read()  # until the bench closes our stdin
+
+
+class RemoteArrivals:
+    """The bench's view of the receiver process (refreshed by ``fetch``)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.at: dict[str, float] = {}
+        self.bad_signatures = 0
+
+    def fetch(self) -> None:
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request("GET", "/arrivals")
+            state = json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+        self.at, self.bad_signatures = state["at"], state["bad"]
+
+
 def session_cpu_seconds(sid: int) -> float:
     """CPU (user + system) used so far by every process of session ``sid`` (the worker)."""
     total = 0
@@ -170,7 +213,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="worker threads per process")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2,
                         help="worker processes (default: one per core, as make run)")
+    parser.add_argument("--receiver", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.receiver:
+        return receiver_main()
     seconds = args.seconds or (8.0 if args.quick else 30.0)
 
     ctx = prepare_environment()
@@ -188,9 +234,11 @@ def main() -> None:
     from tests.factories.orders import canonical_order, make_shop, make_sku
 
     redis_client().flushdb()  # Redis db 7 belongs to this benchmark only
-    arrivals = Arrivals()
-    server = start_receiver(arrivals)
-    url = f"http://127.0.0.1:{server.server_address[1]}/hook/"
+    receiver = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--receiver"],
+                                cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    port = int(receiver.stdout.readline())
+    arrivals = RemoteArrivals(port)
+    url = f"http://127.0.0.1:{port}/hook/"
     make_shop()
     make_sku()
     for n in range(args.subscribers):
@@ -210,6 +258,7 @@ def main() -> None:
         warm = order_ingest(canonical=canonical_order(), source="bench").order
         deadline = time.time() + 40
         while f"{warm.oid}|order.created" not in arrivals.at:
+            arrivals.fetch()
             if time.time() > deadline or worker.poll() is not None:
                 raise SystemExit("worker did not come up: "
                                  + (worker.stderr.read().decode()[-2000:] if worker.poll() else ""))
@@ -239,11 +288,11 @@ def main() -> None:
         expected = len(accepted) * len(TRACKED)
         deadline = time.time() + 60
         while time.time() < deadline:
-            with arrivals.lock:
-                got = sum(1 for oid in accepted for t in TRACKED if f"{oid}|{t}" in arrivals.at)
+            arrivals.fetch()
+            got = sum(1 for oid in accepted for t in TRACKED if f"{oid}|{t}" in arrivals.at)
             if got >= expected:
                 break
-            time.sleep(0.1)
+            time.sleep(0.2)
         worker_cpu = session_cpu_seconds(worker.pid) - cpu_before
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
@@ -258,8 +307,10 @@ def main() -> None:
         for oid, at in accepted.items() for t in TRACKED if f"{oid}|{t}" in arrivals.at
     ]
     missing = expected - len(latencies)
+    arrivals.fetch()
     floor = floor_ms(url)
-    server.shutdown()
+    receiver.stdin.close()
+    receiver.wait(timeout=10)
     from django.db import connections
 
     connections.close_all()

@@ -18,6 +18,7 @@ QUEUE = "deliveries"
 KICK_KEY = "liuzhuan:subscribers:kick:{}"
 HELP_KEY = "liuzhuan:subscribers:help"
 HOLD_MS = 3000  # the "a relay is running" flag lives this long without a refresh
+LINGER = 0.25  # seconds a run keeps looking for new rows before it stops
 
 
 def _schedule_later(seconds: float) -> None:
@@ -75,7 +76,7 @@ def _relay_run(budget: float) -> None:
         try:
             deliveries_relay(budget=max(deadline - time.monotonic(), 0.0),
                              schedule_later=_schedule_later, on_backlog=_ask_for_help,
-                             heartbeat=flag.hold)
+                             heartbeat=flag.hold, linger=LINGER)
         finally:
             flag.release()
         # A commit between the last empty claim and the release found the flag held and

@@ -105,6 +105,17 @@ INSERT INTO subscribers_deliveryattempt
 SELECT id, attempt, started_at, duration_ms, code, outcome, excerpt, error FROM v
 """
 
+NEXT_DUE_SQL = """
+SELECT min(GREATEST(d.next_attempt_at, COALESCE(s.breaker_open_until, d.next_attempt_at)))
+FROM subscribers_delivery d
+JOIN subscribers_subscription s ON s.id = d.subscription_id
+WHERE d.status = 'pending' AND s.active
+  AND NOT EXISTS (
+    SELECT 1 FROM subscribers_delivery e
+    WHERE e.subscription_id = d.subscription_id AND e.oid = d.oid AND e.seq < d.seq
+      AND e.status IN ('pending', 'sending'))
+"""
+
 CLAIMABLE_SQL = """
 SELECT EXISTS (
   SELECT 1 FROM subscribers_delivery d
