@@ -43,7 +43,8 @@ def test_statements_follow_waves_not_orders(three_warehouses):
     large = _run(150, 1000)
     for _waves, run, handover in (small, large):
         assert not [q for q in run + handover if ONE_ORDER.search(q)]
-    # Five times the orders: the extra statements are the extra waves' own, a bounded few each.
+    # Five times the orders (120 more): the extra statements are the 3-odd extra waves' own,
+    # a bounded few each — a per-order statement would add 120.
     extra_waves = large[0] - small[0]
-    assert len(large[1]) - len(small[1]) <= 20 * extra_waves
-    assert len(large[2]) - len(small[2]) <= 20 * extra_waves
+    assert len(large[1]) - len(small[1]) <= 25 * extra_waves
+    assert len(large[2]) - len(small[2]) <= 25 * extra_waves

@@ -384,7 +384,10 @@ def _track_wave(batch_id: int, wave_id: int) -> None:
         refused = {p.item_id: results[p.pk] for p in pending if not results[p.pk].tracking_no}
         if refused:
             _drop_from_waves(batch, refused)
-        complete = (BatchOrder.objects.filter(batch=batch, step=Step.WAVED, parcels__wave_id=wave_id)
+        # The orders of the parcels just numbered (by primary key: a join through the wave
+        # lets the planner walk the whole batch) whose every live parcel has its number.
+        complete = (BatchOrder.objects.filter(pk__in={p.item_id for p in pending}, batch=batch,
+                                              step=Step.WAVED)
                     .exclude(Exists(Parcel.objects.filter(item=OuterRef("pk"), tracking_no__isnull=True)
                                     .exclude(status=ParcelStatus.VOID))))
         done = complete.update(step=Step.TRACKED, updated_at=timezone.now())

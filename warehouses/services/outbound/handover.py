@@ -36,12 +36,14 @@ def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source
         if batch.status == BatchStatus.ROLLED_BACK:
             raise TransitionNotAllowed(_("the batch was rolled back"), code="batch_rolled_back")
         waves = wave_id if isinstance(wave_id, list) else [wave_id]
-        items = BatchOrder.objects.filter(batch=batch, step=Step.TRACKED, parcels__wave_id__in=waves)
+        # The waves' orders by primary key (a join through the waves lets the planner walk
+        # the whole batch) whose every parcel is labelled (or void).
+        in_waves = set(Parcel.objects.filter(wave_id__in=waves).values_list("item_id", flat=True))
+        items = BatchOrder.objects.filter(pk__in=in_waves, batch=batch, step=Step.TRACKED)
         if order_ids is not None:
             items = items.filter(order_id__in=order_ids)
         items = list(items.exclude(Exists(Parcel.objects.filter(item=OuterRef("pk")).exclude(
-            status__in=[ParcelStatus.LABELLED, ParcelStatus.HANDED_OVER, ParcelStatus.VOID]))
-        ).distinct())
+            status__in=[ParcelStatus.LABELLED, ParcelStatus.HANDED_OVER, ParcelStatus.VOID]))))
         if not items:
             return 0
         orders = {o.pk: o for o in orders_lock_many(ids=[it.order_id for it in items],
