@@ -46,7 +46,8 @@ def register_transition_guard(guard) -> None:
 
 def order_lock(*, oid) -> Order:
     try:
-        return Order.objects.select_for_update().get(oid=oid)
+        # The shop rides along (every event names it) but only the order row is locked.
+        return Order.objects.select_for_update(of=("self",)).select_related("shop").get(oid=oid)
     except (Order.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("order %(oid)s not found") % {"oid": oid}, code="order_not_found") from None
 

@@ -13,7 +13,6 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,11 +74,7 @@ def outbox_publish(*, type: str, oid: UUID | str | None, data: dict,
         event = OutboxEvent.objects.create(
             type=type, oid=oid, data=data, occurred_at=occurred_at or timezone.now()
         )
-        subscription_ids = list(
-            Subscription.objects.filter(active=True)
-            .filter(Q(event_types=[]) | Q(event_types__contains=[type]))
-            .values_list("pk", flat=True)
-        )
+        subscription_ids = subscribers_by_type([type])[type]
         if subscription_ids:
             now = timezone.now()
             limit = policy("max_attempts")
