@@ -432,7 +432,8 @@ def _label_wave(batch_id: int, wave_id: int) -> None:
         Wave.objects.filter(pk=wave_id).update(labels_pdf=pdf, labels_pages=len(labels),
                                                labels_digest=digest)
         Parcel.objects.filter(wave_id=wave_id, status=ParcelStatus.PENDING,
-                              tracking_no__isnull=False).update(status=ParcelStatus.LABELLED)
+                              tracking_no__in=[lb.tracking_no for lb in labels]).update(
+            status=ParcelStatus.LABELLED)
     _hook("labelled", wave_id=wave_id)
 
 

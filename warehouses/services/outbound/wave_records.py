@@ -37,7 +37,9 @@ def wave_recount(wave_id: int) -> None:
 
 def wave_label_data(wave_id: int) -> list[documents.LabelData]:
     """What each live, numbered parcel's label prints (plain rows: no model instances)."""
-    rows = (Parcel.objects.filter(wave_id=wave_id, tracking_no__isnull=False)
+    # ``tracking_no IS NOT NULL`` is checked here, not in SQL: in SQL it matches the partial
+    # unique index on numbers, which a planner with young statistics then walks whole.
+    rows = (Parcel.objects.filter(wave_id=wave_id)
             .exclude(status=ParcelStatus.VOID).order_by("pk")
             .values_list("tracking_no", "carrier", "package", "lines", "weight_g", "wave__code",
                          "wave__warehouse__name", "wave__warehouse__province",
@@ -48,6 +50,8 @@ def wave_label_data(wave_id: int) -> list[documents.LabelData]:
     out = []
     for (tracking_no, carrier, package, lines, weight_g, wave_code, w_name, w_province, w_city,
          name, phone, province, city, district, address, channel_order_id) in rows:
+        if tracking_no is None:
+            continue
         out.append(documents.LabelData(
             tracking_no=tracking_no, carrier=carrier, wave=wave_code,
             sender=f"{w_name} {w_province}{w_city}", receiver_name=name, receiver_phone=phone,
