@@ -360,7 +360,10 @@ def deliveries_relay(*, budget: float | None = None, schedule_later=None,
             time.sleep(max(0.005, min(throttled[s] for s in skip) - time.monotonic()))
             continue
         if time.monotonic() - worked_at < linger:
+            # Poll with a trivial statement; claim again only when a row is due.
             time.sleep(LINGER_POLL)
+            while time.monotonic() - worked_at < linger and not rows.rows_due():
+                time.sleep(LINGER_POLL)
             continue
         due_in = deliveries_next_due_in()
         if due_in is None:

@@ -217,3 +217,11 @@ def rows_claimable() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(CLAIMABLE_SQL)
         return cursor.fetchone()[0]
+
+
+def rows_due() -> bool:
+    """Is any pending delivery due?  (Cheap: the lingering relay's poll.)"""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM subscribers_delivery WHERE status = 'pending'"
+                       " AND next_attempt_at <= clock_timestamp())")
+        return cursor.fetchone()[0]
