@@ -187,16 +187,18 @@ def _apply_counters(delta: dict[tuple[int, int], int], *, consume: bool) -> None
                 params=(timezone.now(),))
 
 
-def stock_reserve_many(*, reservations: list[Reservation]) -> None:
+def stock_reserve_many(*, reservations: list[Reservation], levels: dict | None = None) -> None:
     """Reserve for many orders at once.  The caller locked the orders, then the stock rows
-    (``stock_levels_lock``) and checked availability on them: this only writes."""
+    (``stock_levels_lock``) and checked availability on them: this only writes.
+    ``levels``: the rows the caller locked (by key), so they are not locked a second time."""
     _require_transaction()
     need: dict[tuple[int, int], int] = defaultdict(int)
     for r in reservations:
         need[(r.warehouse_id, r.sku_id)] += r.quantity
     if not need:
         return
-    levels = stock_levels_lock(keys=need)
+    if levels is None or any(k not in levels for k in need):
+        levels = stock_levels_lock(keys=need)
     rows_update(table="warehouses_stocklevel",
                 rows=[{"id": levels[k].pk, "q": need[k]} for k in sorted(need)],
                 columns={"id": "bigint", "q": "int"},

@@ -247,7 +247,7 @@ def _reserve(batch, orders, by_order) -> list:
         moves.append(Move(order=o, payload={"warehouse": o.routing["warehouse"],
                                             "rule": o.routing["rule"],
                                             "packages": o.routing["packages"], "batch": batch.pk}))
-    stock_reserve_many(reservations=reservations)
+    stock_reserve_many(reservations=reservations, levels=levels)
     orders_transition_many(moves=moves, name="allocate", source=SOURCE)
     for m in moves:
         by_order[m.order.pk].step = Step.ALLOCATED
