@@ -18,20 +18,21 @@ def orders_rescore_task() -> None:
 
 @dramatiq.actor(queue_name="ingest", max_retries=5, time_limit=60_000)
 def order_approval_run_task(oid: str) -> None:
-    """Evaluate the approval rules for a paid order (enqueued when it arrives)."""
-    from warehouses.services.approval import order_approval_run
+    """Evaluate the approval rules for a paid order (enqueued when it arrives) — together
+    with the other orders waiting, in one batch (``approval_batch``)."""
+    from warehouses.services.approval_batch import orders_approval_sweep
 
-    order_approval_run(oid=oid)
+    orders_approval_sweep(oid=oid)
 
 
 @dramatiq.actor(queue_name="ingest", max_retries=5, time_limit=300_000)
 def order_approvals_run_task(oids: list[str]) -> None:
-    """``order_approval_run_task`` for a page of orders (each in its own transaction;
-    a retry skips those already evaluated)."""
-    from warehouses.services.approval import order_approval_run
+    """``order_approval_run_task`` for a page of orders, in batches (a retry skips those
+    already evaluated)."""
+    from warehouses.services.approval_batch import BATCH, orders_approval_run_many
 
-    for oid in oids:
-        order_approval_run(oid=oid)
+    for start in range(0, len(oids), BATCH):
+        orders_approval_run_many(oids=oids[start:start + BATCH])
 
 
 @dramatiq.actor(queue_name="outbound", max_retries=3, time_limit=60 * 60 * 1000)

@@ -16,6 +16,7 @@ transition guard, so no interface can bypass it.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -66,14 +67,15 @@ def _address_anomaly(order: Order, params: dict) -> bool:
     return any(str(k).lower() in text for k in keywords)
 
 
-class _Facts:
+class ApprovalFacts:
     """Order facts the conditions look at, loaded lazily (a few queries at most)."""
 
-    def __init__(self, order: Order):
+    def __init__(self, order: Order, *, prefetched: bool = False, floors: dict | None = None):
         self.order = order
-        prefetch_related_objects([order], Prefetch("lines", queryset=OrderLine.objects.order_by("line_no")))
+        if not prefetched:
+            prefetch_related_objects([order], Prefetch("lines", queryset=OrderLine.objects.order_by("line_no")))
         self.lines = list(order.lines.all())
-        self._floors = None
+        self._floors = floors  # a batch shares the floors of all its SKUs
 
     def floors(self) -> dict[int, Decimal]:
         if self._floors is None:
@@ -104,11 +106,17 @@ class _Facts:
         return False
 
 
+def approval_rules_active() -> list[ApprovalRule]:
+    return list(ApprovalRule.objects.filter(active=True).order_by("priority", "id"))
+
+
 def approval_evaluate(*, order: Order) -> ApprovalVerdict:
     """Which outcome the rules give ``order`` (reads only)."""
-    facts = _Facts(order)
-    matched = [r for r in ApprovalRule.objects.filter(active=True).order_by("priority", "id")
-               if facts.matches(r)]
+    return approval_verdict(ApprovalFacts(order), approval_rules_active())
+
+
+def approval_verdict(facts: ApprovalFacts, rules: list[ApprovalRule]) -> ApprovalVerdict:
+    matched = [r for r in rules if facts.matches(r)]
     if not matched:
         return ApprovalVerdict(outcome=ApprovalOutcome.AUTO_RELEASE, rule=None)
     return ApprovalVerdict(outcome=matched[0].outcome, rule=matched[0], matched=matched)
@@ -117,9 +125,16 @@ def approval_evaluate(*, order: Order) -> ApprovalVerdict:
 def order_approval_apply(*, order: Order, actor=None, source: str = "approval_rules") -> Order:
     """Evaluate a *locked* paid order and move it: approve, or hold for (second) review."""
     verdict = approval_evaluate(order=order)
+    with applying_verdicts():
+        return _apply_verdict(order, verdict, actor, source)
+
+
+@contextmanager
+def applying_verdicts():
+    """While verdicts are applied, a ``paid`` transition does not queue another evaluation."""
     _local.active = True
     try:
-        return _apply_verdict(order, verdict, actor, source)
+        yield
     finally:
         _local.active = False
 
