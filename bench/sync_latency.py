@@ -3,7 +3,7 @@
     python bench/sync_latency.py            # 100 orders/s for 30 s
     python bench/sync_latency.py --quick    # 100 orders/s for 8 s  (< 1 min in all)
     python bench/sync_latency.py --rate 50 --seconds 20 --subscribers 3
-    python bench/sync_latency.py --quick --relay-processes 1   # relay in a worker of its own
+    python bench/sync_latency.py --quick --relay-processes 0   # one worker for every queue
 
 Set-up: a database of its own (``bench_sync_latency`` on the same PostgreSQL server; the
 dev data is never touched), Redis database 7 for the broker (a dev worker on db 0 cannot
@@ -230,9 +230,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="worker threads per process")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2,
                         help="worker processes (default: one per core, as make run)")
-    parser.add_argument("--relay-processes", type=int, default=0,
+    parser.add_argument("--relay-processes", type=int, default=1,
                         help="N > 0: a worker of N processes for the relay queue alone, the "
-                             "other worker for every other queue (default 0: one worker, as make run)")
+                             "other worker for every other queue (default 1, as make run); "
+                             "0: one worker for all queues")
     parser.add_argument("--receiver", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.receiver:
