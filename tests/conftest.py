@@ -59,8 +59,11 @@ def group_user(django_user_model):
 def _fresh_process_caches():
     """Process-level caches (the scoring policy read for new orders) must not carry one
     test's rolled-back rows into the next."""
+    from core.coalesce import coalesced_started
+    from warehouses.services.approval_batch import KICK
     from warehouses.services.scoring import _forget_policy
 
     _forget_policy()
+    coalesced_started(KICK)  # no "run queued" flag left by an earlier test
     yield
     _forget_policy()

@@ -16,23 +16,23 @@ def orders_rescore_task() -> None:
     orders_rescore()
 
 
+@schedule.every(seconds=30)
+@dramatiq.actor(queue_name="ingest", max_retries=5, time_limit=120_000)
+def orders_approval_sweep_task() -> None:
+    """Evaluate every order waiting for the approval rules, in batches (queued, coalesced,
+    when orders arrive; every 30 s as a safety net)."""
+    from warehouses.services.approval_batch import orders_approval_drain
+
+    orders_approval_drain()
+
+
 @dramatiq.actor(queue_name="ingest", max_retries=5, time_limit=60_000)
 def order_approval_run_task(oid: str) -> None:
-    """Evaluate the approval rules for a paid order (enqueued when it arrives) — together
+    """Evaluate a paid order (messages queued by earlier versions, and by hand) — together
     with the other orders waiting, in one batch (``approval_batch``)."""
     from warehouses.services.approval_batch import orders_approval_sweep
 
     orders_approval_sweep(oid=oid)
-
-
-@dramatiq.actor(queue_name="ingest", max_retries=5, time_limit=300_000)
-def order_approvals_run_task(oids: list[str]) -> None:
-    """``order_approval_run_task`` for a page of orders, in batches (a retry skips those
-    already evaluated)."""
-    from warehouses.services.approval_batch import BATCH, orders_approval_run_many
-
-    for start in range(0, len(oids), BATCH):
-        orders_approval_run_many(oids=oids[start:start + BATCH])
 
 
 @dramatiq.actor(queue_name="outbound", max_retries=3, time_limit=60 * 60 * 1000)

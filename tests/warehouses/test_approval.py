@@ -15,7 +15,7 @@ from warehouses.services.approval import (
     order_review_approve,
     order_review_reject,
 )
-from warehouses.tasks import order_approval_run_task
+from warehouses.tasks import orders_approval_sweep_task
 
 pytestmark = pytest.mark.django_db
 
@@ -83,10 +83,13 @@ def test_paid_hook_enqueues_evaluation_on_commit_and_the_actor_applies_it(
         order = make_order(evaluate=False)
     assert order.status == "paid"
     messages = [dramatiq.Message.decode(raw) for raw in broker.queues["ingest"].queue]
-    assert [(m.actor_name, m.args) for m in messages] == [("order_approval_run_task", (str(order.oid),))]
+    assert [(m.actor_name, m.args) for m in messages] == [("orders_approval_sweep_task", ())]
+    with django_capture_on_commit_callbacks(execute=True):  # a burst: no second message
+        make_order(evaluate=False, channel_order_id="SECOND")
+    assert broker.queues["ingest"].qsize() == 1
     broker.flush_all()
-    order_approval_run_task(*messages[0].args)
-    order_approval_run_task(*messages[0].args)  # idempotent: already approved
+    orders_approval_sweep_task(*messages[0].args)
+    orders_approval_sweep_task(*messages[0].args)  # idempotent: already approved
     order.refresh_from_db()
     assert order.status == "approved"
     assert order.events.filter(type="order.approved").count() == 1

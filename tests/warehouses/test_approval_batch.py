@@ -14,8 +14,13 @@ from orders.models import Customer, Order, OrderEvent
 from tests.factories.orders import make_sku
 from tests.factories.warehouses import make_order, receiver
 from warehouses.models import PriceFloor
+from warehouses.services import approval_batch
 from warehouses.services.approval import order_approval_run
-from warehouses.services.approval_batch import orders_approval_run_many, orders_approval_sweep
+from warehouses.services.approval_batch import (
+    orders_approval_drain,
+    orders_approval_run_many,
+    orders_approval_sweep,
+)
 from warehouses.tasks import order_approval_run_task
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +92,13 @@ def test_an_order_beyond_the_batch_is_still_evaluated_by_its_own_message():
     orders = [make_order(evaluate=False, channel_order_id=f"L{i}") for i in range(4)]
     assert orders_approval_sweep(oid=str(orders[3].oid), limit=2) == 3
     assert [Order.objects.get(pk=o.pk).status for o in orders] == ["approved", "approved", "paid", "approved"]
+
+
+def test_the_queued_run_drains_batch_after_batch(monkeypatch):
+    monkeypatch.setattr(approval_batch, "BATCH", 2)
+    orders = [make_order(evaluate=False, channel_order_id=f"D{i}") for i in range(5)]
+    assert orders_approval_drain() == 5
+    assert {Order.objects.get(pk=o.pk).status for o in orders} == {"approved"}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -160,35 +160,30 @@ def order_approval_run(*, oid, actor=None, source: str = "approval_rules") -> Or
 def approve_for_status_change(*, order: Order, from_status, to_status, actor, source) -> None:
     """``on_status_changed`` handler: evaluate paid orders as they arrive.
 
-    It runs inside the ingest transaction, so it only enqueues the evaluation for after
-    the commit (``order_approval_run_task``): ingest stays short, the rules never see
-    uncommitted data, and the transition the evaluation makes cannot re-enter this hook
-    inside the same transaction.  The thread-local flag additionally makes any
-    synchronous re-entry (a ``paid`` transition made while evaluating) a no-op.
+    It runs inside the ingest transaction, so it only asks for an evaluation after the
+    commit (``approval_batch``: one coalesced message runs every waiting order): ingest
+    stays short, the rules never see uncommitted data, and the transition the evaluation
+    makes cannot re-enter this hook inside the same transaction.  The thread-local flag
+    additionally makes any synchronous re-entry (a ``paid`` transition made while
+    evaluating) a no-op.
     """
-    if to_status != OrderStatus.PAID or getattr(_local, "active", False):
-        return
-    from core.tasks_util import enqueue_on_commit
-    from warehouses.tasks import order_approval_run_task
-
-    enqueue_on_commit(order_approval_run_task, str(order.oid))
+    if to_status == OrderStatus.PAID and not getattr(_local, "active", False):
+        _kick_on_commit()
 
 
 def approve_for_status_change_many(changes, *, actor, source) -> None:
-    """Set-based twin of ``approve_for_status_change``: one message for the whole page."""
-    if getattr(_local, "active", False):
-        return
-    oids = [str(c.order.oid) for c in changes if c.to_status == OrderStatus.PAID]
-    if len(oids) == 1:
-        from core.tasks_util import enqueue_on_commit
-        from warehouses.tasks import order_approval_run_task
+    """Set-based twin of ``approve_for_status_change``."""
+    if not getattr(_local, "active", False) and any(c.to_status == OrderStatus.PAID for c in changes):
+        _kick_on_commit()
 
-        enqueue_on_commit(order_approval_run_task, oids[0])
-    elif oids:
-        from core.tasks_util import enqueue_on_commit
-        from warehouses.tasks import order_approvals_run_task
 
-        enqueue_on_commit(order_approvals_run_task, oids)
+def _kick_on_commit() -> None:
+    from .approval_batch import approvals_kick
+
+    connection = transaction.get_connection()
+    if any(entry[1] is approvals_kick for entry in connection.run_on_commit):
+        return  # one request per transaction
+    transaction.on_commit(approvals_kick)
 
 
 # ------------------------------------------------------------------ review queue

@@ -9,14 +9,20 @@ one by one through ``order_apply_transition``.  The effect per order is exactly 
 ``order_approval_run``.
 
 Orders locked by someone else are skipped (``SKIP LOCKED``): whoever holds them is
-changing them, and a paid order always has its own message queued, so none is forgotten.
+changing them.  A commit that leaves an order ``paid`` asks for a run
+(``approvals_kick``, coalesced: a burst of arriving orders queues one message); the
+run takes batches until none is waiting, and a scheduled run every 30 s picks up
+anything a lost message or a skipped lock left behind.
 """
 
 from __future__ import annotations
 
+import time
+
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 
+from core.coalesce import coalesced_send, coalesced_started
 from orders.choices import OrderStatus
 from orders.models import Order, OrderLine
 from orders.services.transitions import order_apply_transition
@@ -26,6 +32,8 @@ from . import approval
 from .outbound.bulk import Move, orders_transition_many
 
 BATCH = 100
+KICK = "approvals"
+RUN_BUDGET_SECONDS = 20.0
 
 
 def orders_approval_run_many(*, oids=None, limit: int = BATCH, actor=None,
@@ -58,6 +66,28 @@ def orders_approval_run_many(*, oids=None, limit: int = BATCH, actor=None,
                 order_apply_transition(order=order, method=order.hold, actor=actor, source=source,
                                        kwargs={"reason": reason}, payload=payload)
     return len(orders)
+
+
+def approvals_kick() -> None:
+    """Ask a worker to evaluate the waiting orders (after a commit; coalesced)."""
+    from warehouses.tasks import orders_approval_sweep_task
+
+    coalesced_send(orders_approval_sweep_task, name=KICK)
+
+
+def orders_approval_drain() -> int:
+    """What the queued run does: batches until no order waits (or the time budget is
+    spent — then it asks for another run)."""
+    coalesced_started(KICK)
+    started, done = time.monotonic(), 0
+    while True:
+        n = orders_approval_run_many(limit=BATCH)
+        done += n
+        if n < BATCH:
+            return done
+        if time.monotonic() - started > RUN_BUDGET_SECONDS:
+            approvals_kick()
+            return done
 
 
 def orders_approval_sweep(*, oid: str | None = None, limit: int = BATCH) -> int:
