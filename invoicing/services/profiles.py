@@ -184,40 +184,42 @@ def link_on_order_created(order, event) -> None:
 
 def link_on_orders_created_many(pairs) -> None:
     """Set-based twin of ``link_on_order_created`` (registered with it): the same links for
-    a page of new orders in a few statements, in one savepoint (best effort, as above)."""
+    a page of new orders in a few statements.  The reads run in the caller's transaction;
+    the writes, if any, in one savepoint (best effort, as above)."""
     orders = [order for order, event in pairs if event.type == "order.created"
               and (order.invoice_request or order.customer_id)]
     if not orders:
         return
-    try:
-        with transaction.atomic():
-            _tax_profiles_link_new(orders)
-    except Exception:  # noqa: BLE001 — linking is best effort; it is retried on request
-        logger.exception("tax profile link failed for %s new orders", len(orders))
-
-
-def _tax_profiles_link_new(orders) -> None:
-    """``_tax_profile_link`` for orders that have no link yet (just created)."""
     wanted = {}  # order -> (profile key, buyer) from channel fields
     for order in orders:
         buyer = buyer_from_channel(order.invoice_request)
         if buyer:
             wanted[order] = ((order.customer_id, buyer["name"], buyer["tax_id"]), buyer)
-    profiles = _channel_profiles({key: buyer for key, buyer in wanted.values()})
-    links = [OrderTaxProfile(order=order, profile=profiles[key], source="channel")
-             for order, (key, _buyer) in wanted.items() if key in profiles]
+    buyers = {key: buyer for key, buyer in wanted.values()}
+    profiles = _channel_profiles_found(buyers)
+    links = []
     by_customer = {order.customer_id for order in orders if order not in wanted and order.customer_id}
     if by_customer:
         latest = {p.customer_id: p for p in TaxProfile.objects.filter(customer_id__in=by_customer)
                   .order_by("customer_id", "-verified", "-updated_at", "-id").distinct("customer_id")}
         links += [OrderTaxProfile(order=order, profile=latest[order.customer_id], source="customer")
-                  for order in orders
-                  if order not in wanted and order.customer_id in latest]
-    OrderTaxProfile.objects.bulk_create(links, ignore_conflicts=True)
+                  for order in orders if order not in wanted and order.customer_id in latest]
+    if not links and not wanted:
+        return
+    try:
+        with transaction.atomic():
+            for key, buyer in buyers.items():
+                if key not in profiles:
+                    profiles[key] = TaxProfile.objects.create(customer_id=key[0], **buyer)
+            links += [OrderTaxProfile(order=order, profile=profiles[key], source="channel")
+                      for order, (key, _buyer) in wanted.items()]
+            OrderTaxProfile.objects.bulk_create(links, ignore_conflicts=True)
+    except Exception:  # noqa: BLE001 — linking is best effort; it is retried on request
+        logger.exception("tax profile link failed for %s new orders", len(orders))
 
 
-def _channel_profiles(buyers: dict) -> dict:
-    """Profile per (customer id, name, tax id): found, else created."""
+def _channel_profiles_found(buyers: dict) -> dict:
+    """Existing profile per (customer id, name, tax id) — the first made."""
     if not buyers:
         return {}
     match = Q()
@@ -226,7 +228,4 @@ def _channel_profiles(buyers: dict) -> dict:
     found = {}
     for p in TaxProfile.objects.filter(match).order_by("id"):
         found.setdefault((p.customer_id, p.name, p.tax_id), p)
-    for key, buyer in buyers.items():
-        if key not in found:
-            found[key] = TaxProfile.objects.create(customer_id=key[0], **buyer)
     return found

@@ -89,7 +89,9 @@ def outbox_publish(*, type: str, oid: UUID | str | None, data: dict,
 
 def subscribers_by_type(types) -> dict[str, list[int]]:
     """Ids of the active subscriptions of each event type (one query for all types)."""
-    active = list(Subscription.objects.filter(active=True).values_list("pk", "event_types"))
+    with connection.cursor() as cursor:  # plain SQL: this runs in every ingest transaction
+        cursor.execute(f"SELECT id, event_types FROM {Subscription._meta.db_table} WHERE active")
+        active = [(pk, wanted or []) for pk, wanted in cursor.fetchall()]  # text[] → list
     return {type_: [pk for pk, wanted in active if not wanted or type_ in wanted] for type_ in types}
 
 
