@@ -174,22 +174,6 @@ class RemoteArrivals:
         self.at, self.bad_signatures = state["at"], state["bad"]
 
 
-def declared_queues() -> list[str]:
-    """Every queue of the project's actors (their ``tasks`` modules, as the worker finds them)."""
-    import importlib
-
-    import dramatiq
-    from django.apps import apps
-
-    for app in apps.get_app_configs():
-        try:
-            importlib.import_module(f"{app.name}.tasks")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app.name}.tasks":
-                raise
-    return sorted(dramatiq.get_broker().get_declared_queues())
-
-
 def session_cpu_seconds(sid: int) -> float:
     """CPU (user + system) used so far by every process of session ``sid`` (the worker)."""
     total = 0
@@ -276,7 +260,10 @@ def main() -> None:
 
     workers = []
     if args.relay_processes:
-        others = [q for q in declared_queues() if q != "deliveries"]
+        from core.management.commands.runstack import RELAY_QUEUES
+        from core.tasks_util import declared_queues
+
+        others = declared_queues(exclude=RELAY_QUEUES)
         workers.append(start_worker(args.relay_processes, ["deliveries"], subprocess.DEVNULL))
         worker = start_worker(args.processes, others)
     else:

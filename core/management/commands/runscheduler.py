@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from core import schedule
+from core.tasks_util import task_modules_import
 
 logger = logging.getLogger(__name__)
 
@@ -21,12 +20,7 @@ class Command(BaseCommand):
     help = "Run the scheduler: sends each periodic actor at its interval."
 
     def handle(self, *args, **options):
-        for config in apps.get_app_configs():
-            try:
-                importlib.import_module(f"{config.name}.tasks")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.tasks":
-                    raise
+        task_modules_import()
         scheduler = BlockingScheduler(timezone="Asia/Shanghai")
         for name, job in sorted(schedule.JOBS.items()):
             scheduler.add_job(

@@ -12,24 +12,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from core.tasks_util import declared_queues
+
 RELAY_QUEUES = ["deliveries"]
-
-
-def worker_queues(*, exclude=()) -> list[str]:
-    """Every queue of the project's actors (their ``tasks`` modules, as a worker finds
-    them), minus ``exclude``."""
-    import importlib
-
-    import dramatiq
-    from django.apps import apps
-
-    for app in apps.get_app_configs():
-        try:
-            importlib.import_module(f"{app.name}.tasks")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app.name}.tasks":
-                raise
-    return sorted(set(dramatiq.get_broker().get_declared_queues()) - set(exclude))
 
 
 def _processes(port: int, extra: list[str]) -> dict[str, list[str]]:
@@ -45,7 +30,7 @@ def _processes(port: int, extra: list[str]) -> dict[str, list[str]]:
         # deliveries have a worker of their own, so a delivery never waits for the
         # interpreter behind CPU-heavy actors (approval, alerts, outbound).
         "worker": [python, "manage.py", "rundramatiq", "--processes", str(os.cpu_count() or 2),
-                   "--threads", "4", "--queues", *worker_queues(exclude=RELAY_QUEUES)],
+                   "--threads", "4", "--queues", *declared_queues(exclude=RELAY_QUEUES)],
         "relay": [python, "manage.py", "rundramatiq", "--processes", "1", "--threads", "4",
                   "--queues", *RELAY_QUEUES],
         "scheduler": [python, "manage.py", "runscheduler"],
