@@ -119,7 +119,6 @@ CROSS JOIN LATERAL (
                              / 3600))::int AS age_hours
 ) a
 WHERE {where}
-OFFSET 0  -- a fence: each factor computed once per row, not re-inlined per reference
 """
 
 _UPDATE = """
