@@ -112,13 +112,14 @@ SELECT o.id,
        a.age_hours,
        LEAST(%(age_max)s, FLOOR(a.age_hours * %(age_per_hour)s))::int AS p_age,
        LEAST(%(amount_max)s, FLOOR(o.paid_amount / 100 * %(amount_per_100)s))::int AS p_amount
-FROM orders_order o
+FROM {source}
 LEFT JOIN orders_customer c ON c.id = o.customer_id
 CROSS JOIN LATERAL (
     SELECT GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (%(now)s - COALESCE(o.paid_at, o.created_at)))
                              / 3600))::int AS age_hours
 ) a
 WHERE {where}
+{fence}
 """
 
 _UPDATE = """
@@ -131,9 +132,19 @@ WHERE o.id = s.id
 """
 
 
-def _sql(where: str, returning: bool) -> str:
+def _sql(where: str, returning: bool, *, by_ids: bool = False) -> str:
+    """The scoring ``UPDATE``; ``by_ids``: only the orders of ``%(ids)s``.
+
+    For a few orders by id the rows are driven from ``unnest(ids)`` and fenced
+    (``OFFSET 0``): each factor is computed once per row instead of once per reference,
+    which more than halves planning — and the unnest keeps the plan on primary keys even
+    where the tables have no statistics yet (a fenced plain scan did not).
+    """
     breakdown = " || ".join(_item(*f) for f in _FACTORS)
-    return _UPDATE.format(breakdown=breakdown, rows=_SCORED_ROWS.format(where=where),
+    source = ("unnest(%(ids)s::bigint[]) AS x(id) JOIN orders_order o ON o.id = x.id"
+              if by_ids else "orders_order o")
+    rows = _SCORED_ROWS.format(source=source, where=where, fence="OFFSET 0" if by_ids else "")
+    return _UPDATE.format(breakdown=breakdown, rows=rows,
                           returning="RETURNING o.id, o.priority_score, o.priority_breakdown" if returning else "")
 
 
@@ -171,7 +182,7 @@ def orders_score(*, orders: list[Order], policy: ScoringPolicy | None = None,
     params = _params(policy, now or timezone.now())
     params["ids"] = [order.pk for order in orders]
     with connection.cursor() as cursor:
-        cursor.execute(_sql("o.id = ANY(%(ids)s)", returning=True), params)
+        cursor.execute(_sql("TRUE", returning=True, by_ids=True), params)
         rows = {row[0]: row[1:] for row in cursor.fetchall()}
     for order in orders:
         if order.pk not in rows:
