@@ -24,12 +24,10 @@ A worker killed anywhere resumes from the recorded steps: nothing is done twice.
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
-from typing import NamedTuple
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -39,14 +37,13 @@ from core.errors import DomainError, TransitionNotAllowed
 from core.tasks_util import enqueue_on_commit
 from orders.choices import OrderStatus, RefundStatus
 from orders.models import OrderLine, Sku
-from warehouses.carriers import CarrierError, CarrierRateLimited, WaybillRequest, carrier_client
+from warehouses.carriers import CarrierError
 from warehouses.models import (
     BatchOrder,
     BatchStatus,
     HandoverMode,
     OutboundBatch,
     Parcel,
-    ParcelStatus,
     PickListLine,
     Reservation,
     RoutingRule,
@@ -59,24 +56,20 @@ from warehouses.models import (
 from warehouses.services.routing import RoutingSnapshot, order_route
 from warehouses.services.stock import stock_levels_lock
 
-from . import documents
 from .bulk import (
     Move,
     items_save_many,
     orders_lock_many,
     orders_transition_many,
-    rows_update,
     stock_reserve_many,
 )
+from .carrier_steps import fail_items, label_wave, track_wave
 from .handover import handover_wave
 from .plan import carrier_for
-from .wave_records import wave_label_data, wave_recount
 from .waves import ParcelDraft, build_waves, pick_list
 
 logger = logging.getLogger(__name__)
 CHUNK = 1000
-CARRIER_CALL = 200
-CARRIER_TRIES = 6
 SOURCE = "outbound"
 # Crash-test hook: called with a step name after each committed step (tests raise here).
 after_commit_hook = None
@@ -129,8 +122,8 @@ def outbound_batch_run(*, batch_id: int) -> OutboundBatch:
         auto = OutboundBatch.objects.filter(pk=batch_id, handover=HandoverMode.AUTO).exists()
         group, size = [], 0
         for wave_id, orders in _waves(batch_id):
-            _track_wave(batch_id, wave_id)
-            _label_wave(batch_id, wave_id)
+            track_wave(batch_id, wave_id, executing=_executing, hook=_hook)
+            label_wave(batch_id, wave_id, executing=_executing, hook=_hook)
             group.append(wave_id)
             size += orders
             if auto and size >= CHUNK:  # hand over labelled waves in chunks, not one by one
@@ -166,13 +159,6 @@ def _executing(batch_id: int) -> OutboundBatch:
 def _waves(batch_id: int) -> list[tuple[int, int]]:
     return list(Wave.objects.filter(batch_id=batch_id, status=WaveStatus.OPEN)
                 .order_by("seq").values_list("pk", "orders_count"))
-
-
-def _fail_items(items: list[BatchOrder], code: str, message: str, details=None) -> None:
-    for item in items:
-        item.step, item.error_code, item.error = Step.FAILED, code, message
-        if details:
-            item.plan = {**item.plan, "failure": details}
 
 
 # ------------------------------------------------------------------ 1. allocate + wave
@@ -213,9 +199,9 @@ def _check_orders(orders, by_order) -> list:
     for o in orders:
         item = by_order[o.pk]
         if o.status not in (OrderStatus.APPROVED, OrderStatus.ALLOCATED):
-            _fail_items([item], "wrong_status", f"order is {o.status}")
+            fail_items([item], "wrong_status", f"order is {o.status}")
         elif o.refund_status != RefundStatus.NONE:
-            _fail_items([item], "refund", f"refund {o.refund_status}")
+            fail_items([item], "refund", f"refund {o.refund_status}")
         elif o.status == OrderStatus.APPROVED:
             ok.append(o)
     return ok
@@ -237,7 +223,7 @@ def _reserve(batch, orders, by_order) -> list:
         try:
             decision = order_route(order=o, snapshot=snapshot, rules=rules)
         except DomainError as exc:
-            _fail_items([by_order[o.pk]], exc.code, exc.message, exc.details)
+            fail_items([by_order[o.pk]], exc.code, exc.message, exc.details)
             continue
         snapshot.take(decision)
         for alloc in decision.allocations:
@@ -325,116 +311,9 @@ def _progress(batch) -> None:
         progress_done=counts["done"], progress_failed=counts[Step.FAILED] + counts[Step.BLOCKED])
 
 
-# ----------------------------------------------------------------------- 2. tracking
-
-
-def _carrier_call(code: str, requests: list[WaybillRequest]):
-    client = carrier_client(code)
-    for attempt in range(CARRIER_TRIES):
-        try:
-            return client.create_waybills(requests)
-        except CarrierRateLimited as exc:
-            time.sleep(min(exc.retry_after, 2.0))
-        except CarrierError:
-            if attempt == CARRIER_TRIES - 1:
-                raise
-            time.sleep(min(0.05 * 2 ** attempt, 1.0))
-    raise CarrierError(f"{code}: still rate limited after {CARRIER_TRIES} tries")
-
-
-class _Pending(NamedTuple):
-    pk: int
-    item_id: int
-    carrier: str
-    weight_g: int
-    warehouse: str
-    province: str
-    city: str
-    address: str
-
-
-def _track_wave(batch_id: int, wave_id: int) -> None:
-    # Plain rows, not model instances: a wave's parcels with what the carrier needs.
-    pending = [_Pending(*row) for row in Parcel.objects.filter(
-        wave_id=wave_id, tracking_no__isnull=True, status=ParcelStatus.PENDING,
-        item__step=Step.WAVED).order_by("pk").values_list(
-        "pk", "item_id", "carrier", "weight_g", "wave__warehouse__code",
-        "item__order__receiver_province", "item__order__receiver_city",
-        "item__order__receiver_address")]
-    if not pending:
-        return
-    results = {}
-    for start in range(0, len(pending), CARRIER_CALL):
-        chunk = pending[start:start + CARRIER_CALL]
-        requests = [WaybillRequest(
-            key=str(p.pk), sender_warehouse=p.warehouse, receiver_province=p.province,
-            receiver_city=p.city, receiver_address=p.address, weight_g=p.weight_g)
-            for p in chunk]
-        for r in _carrier_call(chunk[0].carrier, requests):
-            results[int(r.key)] = r
-    _hook("carrier_answered", wave_id=wave_id)
-    with transaction.atomic():
-        batch = _executing(batch_id)
-        numbered = [p for p in pending if results[p.pk].tracking_no]
-        if numbered:
-            rows_update(table="warehouses_parcel",
-                        rows=[{"id": p.pk, "tn": results[p.pk].tracking_no} for p in numbered],
-                        columns={"id": "bigint", "tn": "text"}, set_sql="tracking_no = v.tn",
-                        where="AND t.tracking_no IS NULL")
-        refused = {p.item_id: results[p.pk] for p in pending if not results[p.pk].tracking_no}
-        if refused:
-            _drop_from_waves(batch, refused)
-        # The orders of the parcels just numbered (by primary key: a join through the wave
-        # lets the planner walk the whole batch) whose every live parcel has its number.
-        complete = (BatchOrder.objects.filter(pk__in={p.item_id for p in pending}, batch=batch,
-                                              step=Step.WAVED)
-                    .exclude(Exists(Parcel.objects.filter(item=OuterRef("pk"), tracking_no__isnull=True)
-                                    .exclude(status=ParcelStatus.VOID))))
-        done = complete.update(step=Step.TRACKED, updated_at=timezone.now())
-        # Progress moves by what this step changed (recounting the whole batch per wave
-        # costs O(waves × orders)); the chunks and the finish recount it exactly.
-        OutboundBatch.objects.filter(pk=batch.pk).update(
-            progress_done=F("progress_done") + done,
-            progress_failed=F("progress_failed") + len(refused))
-    _hook("tracked", wave_id=wave_id)
-
-
-def _drop_from_waves(batch, refused: dict) -> None:
-    """Carrier refused a parcel: the whole order leaves its waves, back to ``approved``."""
-    items = list(BatchOrder.objects.filter(pk__in=list(refused)).select_related("order"))
-    orders = {o.pk: o for o in orders_lock_many(ids=[it.order_id for it in items])}
-    voided = list(Parcel.objects.filter(item__in=items).exclude(status=ParcelStatus.VOID)
-                  .values_list("wave_id", flat=True))
-    Parcel.objects.filter(item__in=items).update(status=ParcelStatus.VOID)
-    moves = [Move(order=orders[it.order_id], note=f"outbound batch #{batch.pk}: carrier refused",
-                  payload={"batch": batch.pk, "reason": refused[it.pk].error_code})
-             for it in items if orders[it.order_id].status == OrderStatus.PICKING]
-    orders_transition_many(moves=moves, name="return_to_approved", source=SOURCE)
-    for it in items:
-        r = refused[it.pk]
-        _fail_items([it], f"carrier_{r.error_code or 'refused'}", r.error or "carrier refused")
-    items_save_many(items, ("step", "error_code", "error", "plan"))
-    for wave_id in set(voided):
-        wave_recount(wave_id)
-
-
-# ------------------------------------------------------------------------ 3. labels
-
-
-def _label_wave(batch_id: int, wave_id: int) -> None:
-    labels = wave_label_data(wave_id)
-    digest = documents.labels_digest(lb.tracking_no for lb in labels)
-    if Wave.objects.filter(pk=wave_id, labels_digest=digest).exists() or not labels:
-        return
-    pdf = documents.labels_pdf(labels)
-    with transaction.atomic():
-        _executing(batch_id)
-        Wave.objects.filter(pk=wave_id).update(labels_pdf=pdf, labels_pages=len(labels),
-                                               labels_digest=digest)
-        Parcel.objects.filter(wave_id=wave_id, status=ParcelStatus.PENDING,
-                              tracking_no__in=[lb.tracking_no for lb in labels]).update(
-            status=ParcelStatus.LABELLED)
-    _hook("labelled", wave_id=wave_id)
+# ------------------------------------------------------------- 2. tracking, 3. labels
+# ``carrier_steps.py``: ``track_wave`` / ``label_wave`` (called with this module's
+# ``_executing`` guard and crash-test ``_hook``).
 
 
 # ---------------------------------------------------------------------- 4. handover
