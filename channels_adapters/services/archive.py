@@ -34,6 +34,21 @@ def headers_from_meta(meta: dict) -> dict[str, str]:
     return out
 
 
+def inbound_message_build(
+    *, platform: str, kind: str, body: bytes, headers: dict, shop=None, shop_code: str = "",
+    topic: str = "", msg_id: str = "", channel_order_id: str = "", signature_ok: bool | None = None,
+    outcome: str = Outcome.PENDING, error: str = "", order=None,
+) -> InboundMessage:
+    """An unsaved archive row (fields cut to their columns; processed when not pending)."""
+    done = outcome != Outcome.PENDING
+    return InboundMessage(
+        platform=platform[:16], kind=kind, shop=shop, shop_code=(shop.code if shop else shop_code)[:64],
+        topic=topic[:64], msg_id=msg_id[:191], channel_order_id=channel_order_id[:64], body=body,
+        headers=headers, signature_ok=signature_ok, outcome=outcome, error=error[:4000], order=order,
+        processed_at=timezone.now() if done else None, attempts=1 if done else 0,
+    )
+
+
 def inbound_message_archive(
     *, platform: str, kind: str, body: bytes, headers: dict, shop=None, shop_code: str = "",
     topic: str = "", msg_id: str = "", channel_order_id: str = "", signature_ok: bool | None = None,
@@ -44,12 +59,10 @@ def inbound_message_archive(
     A repeated platform message id only bumps ``seen_count`` of the first row.
     Runs in a savepoint so callers can keep going inside their transaction.
     """
-    done = outcome != Outcome.PENDING
-    row = InboundMessage(
-        platform=platform[:16], kind=kind, shop=shop, shop_code=(shop.code if shop else shop_code)[:64],
-        topic=topic[:64], msg_id=msg_id[:191], channel_order_id=channel_order_id[:64], body=body,
-        headers=headers, signature_ok=signature_ok, outcome=outcome, error=error[:4000], order=order,
-        processed_at=timezone.now() if done else None, attempts=1 if done else 0,
+    row = inbound_message_build(
+        platform=platform, kind=kind, body=body, headers=headers, shop=shop, shop_code=shop_code,
+        topic=topic, msg_id=msg_id, channel_order_id=channel_order_id, signature_ok=signature_ok,
+        outcome=outcome, error=error, order=order,
     )
     if not msg_id:
         row.save()

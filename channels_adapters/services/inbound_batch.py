@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from channels_adapters.models import InboundMessage, Kind, Outcome
@@ -25,7 +24,7 @@ from channels_adapters.platforms import base, get_platform
 from core.errors import DomainError, ValidationFailed
 from orders.services.ingest import IngestResult, order_ingest_many, order_ingest_validate
 
-from .archive import INGEST_OUTCOMES, inbound_message_archive
+from .archive import INGEST_OUTCOMES, inbound_message_archive, inbound_message_build
 from .inbound import inbound_shop, native_document_ingest
 
 logger = logging.getLogger(__name__)
@@ -44,11 +43,9 @@ def _max_documents() -> int:
 
 def _archive_row(*, platform: str, shop, body: bytes, headers: dict, channel_order_id: str,
                  outcome: str, error: str = "", order=None) -> InboundMessage:
-    return InboundMessage(
-        platform=platform[:16], kind=Kind.DOCUMENT, shop=shop, shop_code=shop.code[:64],
-        channel_order_id=channel_order_id[:64], body=body, headers=headers, outcome=outcome,
-        error=error[:4000], order=order, processed_at=timezone.now(), attempts=1,
-    )
+    return inbound_message_build(platform=platform, kind=Kind.DOCUMENT, body=body, headers=headers,
+                                 shop=shop, channel_order_id=channel_order_id, outcome=outcome,
+                                 error=error, order=order)
 
 
 def native_documents_ingest(*, platform_name: str, shop_code: str, body: bytes, headers: dict,
