@@ -76,6 +76,11 @@ class InboundMessage(models.Model):
             models.Index(
                 fields=["-received_at"], condition=Q(outcome="failed"), name="inbound_dead_letter_idx"
             ),
+            # Documents accepted with ``Prefer: respond-async`` that no run has taken yet.
+            models.Index(
+                fields=["id"], condition=Q(kind="document", outcome="pending", attempts=0),
+                name="inbound_pending_document_idx",
+            ),
         ]
         permissions = [
             ("ingest_document", _("Can post native platform order documents")),

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from channels_adapters.models import PullCursor, ReconcileRun
+from channels_adapters.models import InboundMessage, PullCursor, ReconcileRun
 from orders.models import Order, Shop
 
 
@@ -38,3 +38,10 @@ def pull_cursor_list() -> QuerySet[PullCursor]:
 
 def reconcile_run_list() -> QuerySet[ReconcileRun]:
     return ReconcileRun.objects.select_related("shop", "actor")
+
+
+def inbound_message_status_list() -> QuerySet[InboundMessage]:
+    """Archive rows for the status endpoint (no bodies, no headers)."""
+    return InboundMessage.objects.select_related("order").only(
+        "id", "platform", "kind", "shop_code", "channel_order_id", "received_at", "outcome", "error",
+        "attempts", "processed_at", "order__oid", "order__status")

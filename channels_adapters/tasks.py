@@ -90,3 +90,13 @@ if settings.LIUZHUAN_SANDBOX:
 
         default = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
         douyin_pushes_send(base_url=getattr(settings, "LIUZHUAN_SANDBOX_PUSH_URL", default))
+
+
+@schedule.every(seconds=30)
+@dramatiq.actor(queue_name="documents", max_retries=5, time_limit=120_000)
+def inbound_documents_drain_task() -> None:
+    """Ingest the native documents accepted with ``Prefer: respond-async``, a page at a time
+    (queued, coalesced, when documents arrive; every 30 s as a safety net)."""
+    from channels_adapters.services.inbound_queue import inbound_documents_drain
+
+    inbound_documents_drain()

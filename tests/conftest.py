@@ -59,11 +59,13 @@ def group_user(django_user_model):
 def _fresh_process_caches():
     """Process-level caches (the scoring policy read for new orders) must not carry one
     test's rolled-back rows into the next."""
+    from channels_adapters.services.inbound_queue import KICK as DOCUMENTS_KICK
     from core.coalesce import coalesced_started
     from warehouses.services.approval_batch import KICK
     from warehouses.services.scoring import _forget_policy
 
     _forget_policy()
-    coalesced_started(KICK)  # no "run queued" flag left by an earlier test
+    for kick in (KICK, DOCUMENTS_KICK):
+        coalesced_started(kick)  # no "run queued" flag left by an earlier test
     yield
     _forget_policy()

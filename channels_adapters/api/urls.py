@@ -13,4 +13,9 @@ urlpatterns = [
         views.NativeDocumentBatchView.as_view(),
         name="channel-native-document-batch",
     ),
+    path(
+        "channels/messages/<int:message_id>/",
+        views.InboundMessageStatusView.as_view(),
+        name="channel-message-status",
+    ),
 ]

@@ -1,0 +1,178 @@
+"""Native documents accepted at once, ingested a page at a time by a worker.
+
+``POST /api/v1/channels/<platform>/<shop_code>/orders/`` with ``Prefer: respond-async``
+(RFC 7240) — for bridges that send one document per request and want the answer fast.
+The request checks all that can be checked at once (platform, shop, size, the document
+parses and validates: a bad one is still a 400 with its ``code``), archives the raw bytes
+as a *pending* document, commits, and answers 202 with the archive row's id.  Nothing is
+lost: the row is committed before the answer; there is no half-written order either,
+since the order is written later in one transaction with the row's outcome.
+
+A coalesced message asks a worker (queue ``documents``) to drain the pending documents:
+pages of up to ``PAGE`` rows, oldest first, claimed with ``SKIP LOCKED`` (two workers
+never take the same row), ingested per shop with ``order_ingest_many`` (new orders
+set-based) and finished set-based in the same transaction as the orders.  Documents of
+one order in one page are applied in arrival order, and older data never overwrites
+newer data whatever the order (``order_ingest``'s rules).  Should a page fail as a whole,
+each row is retried alone, so one bad row becomes a dead letter (``failed``, replayable
+from the admin) and its neighbours land.  A scheduled run every 30 s catches anything a
+lost message left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from channels_adapters.models import InboundMessage, Kind, Outcome
+from channels_adapters.platforms import get_platform
+from core.coalesce import coalesced_send, coalesced_started
+from core.errors import DomainError
+from orders.services.ingest import order_ingest_many, order_ingest_validate
+
+from .archive import INGEST_OUTCOMES, inbound_message_archive
+from .inbound import inbound_shop
+
+logger = logging.getLogger(__name__)
+
+PAGE = 100
+KICK = "inbound-documents"
+RUN_BUDGET_SECONDS = 20.0
+
+
+def native_document_accept(*, platform_name: str, shop_code: str, body: bytes,
+                           headers: dict) -> InboundMessage:
+    """Check one native document and archive it as pending; a worker ingests it.
+
+    Raises (after archiving the refusal) exactly what the synchronous endpoint raises
+    for a document it cannot use.
+    """
+    archive = {"platform": platform_name, "kind": Kind.DOCUMENT, "body": body, "headers": headers,
+               "shop_code": shop_code}
+    try:
+        platform = get_platform(platform_name)
+        shop = inbound_shop(platform, shop_code)
+        archive["shop"] = shop
+        canonical = platform.parse_document(body, shop_code=shop.code)
+        order_ingest_validate(canonical)
+    except DomainError as exc:
+        inbound_message_archive(**archive, outcome=Outcome.REJECTED, error=f"{exc.code}: {exc.message}")
+        raise
+    except Exception as exc:
+        inbound_message_archive(**archive, outcome=Outcome.FAILED, error=f"{type(exc).__name__}: {exc}")
+        logger.exception("native document %s/%s could not be checked", platform_name, shop_code)
+        raise
+    with transaction.atomic():
+        row, _ = inbound_message_archive(**archive, channel_order_id=canonical.channel_order_id,
+                                         outcome=Outcome.PENDING)
+        transaction.on_commit(documents_kick)
+    return row
+
+
+def documents_kick() -> None:
+    """Ask a worker to drain the pending documents (coalesced: a burst sends one message)."""
+    from channels_adapters.tasks import inbound_documents_drain_task
+
+    coalesced_send(inbound_documents_drain_task, name=KICK)
+
+
+def pending_documents():
+    """Accepted documents no run has taken yet (a replayed dead letter goes its own way)."""
+    return InboundMessage.objects.filter(kind=Kind.DOCUMENT, outcome=Outcome.PENDING, attempts=0)
+
+
+def inbound_documents_drain() -> int:
+    """What the queued run does: pages until none is pending (or the time budget is spent —
+    then it asks for another run).  Returns how many documents it took."""
+    coalesced_started(KICK)
+    started, done = time.monotonic(), 0
+    while True:
+        n = inbound_documents_run_page(limit=PAGE)
+        done += n
+        if n < PAGE:
+            return done
+        if time.monotonic() - started > RUN_BUDGET_SECONDS:
+            documents_kick()
+            return done
+
+
+def inbound_documents_run_page(*, limit: int = PAGE) -> int:
+    """Take up to ``limit`` pending documents and ingest them in one transaction."""
+    ids: list[int] = []
+    try:
+        with transaction.atomic():
+            rows = list(pending_documents().select_for_update(of=("self",), skip_locked=True)
+                        .select_related("shop").order_by("id")[:limit])
+            ids = [row.pk for row in rows]
+            _ingest_rows(rows)
+        return len(rows)
+    except Exception:  # noqa: BLE001 — retried one by one below
+        if not ids:
+            raise
+        logger.warning("a page of %s pending documents failed together; retrying one by one",
+                       len(ids), exc_info=True)
+    for pk in ids:
+        _ingest_alone(pk)
+    return len(ids)
+
+
+def _ingest_alone(pk: int) -> None:
+    try:
+        with transaction.atomic():
+            row = (pending_documents().select_for_update(of=("self",), skip_locked=True)
+                   .select_related("shop").filter(pk=pk).first())
+            if row is not None:  # else another run has it, or it is done
+                _ingest_rows([row])
+    except Exception as exc:  # noqa: BLE001 — a dead letter, replayable from the admin
+        logger.exception("pending document %s failed", pk)
+        _finish([(pk, Outcome.FAILED, f"{type(exc).__name__}: {exc}", None)])
+
+
+def _ingest_rows(rows: list[InboundMessage]) -> None:
+    """Parse, ingest (per shop, in arrival order) and finish ``rows`` — inside the caller's
+    transaction, which holds their locks."""
+    finished: list[tuple[int, str, str, int | None]] = []
+    groups: dict[tuple[int | None, str], list[InboundMessage]] = {}
+    for row in rows:
+        groups.setdefault((row.shop_id, row.platform), []).append(row)
+    for (_, platform_name), group in groups.items():
+        shop = group[0].shop
+        if shop is None:  # accepted rows always have one; kept for rows written by hand
+            finished += [(row.pk, Outcome.REJECTED, "unknown_shop", None) for row in group]
+            continue
+        platform = get_platform(platform_name)
+        valid = []
+        for row in group:
+            try:
+                canonical = platform.parse_document(bytes(row.body), shop_code=shop.code)
+                order_ingest_validate(canonical)
+            except DomainError as exc:
+                finished.append((row.pk, Outcome.REJECTED, f"{exc.code}: {exc.message}", None))
+                continue
+            valid.append((row, canonical))
+        if not valid:
+            continue
+        results = order_ingest_many(shop=shop, canonicals=[c for _, c in valid],
+                                    source=f"channel:{platform.name}")
+        for (row, _), result in zip(valid, results, strict=True):
+            finished.append((row.pk, INGEST_OUTCOMES[result.outcome], "", result.order.pk))
+    _finish(finished)
+
+
+def _finish(finished: list[tuple[int, str, str, int | None]]) -> None:
+    """Record outcomes, errors and orders of many rows in one statement."""
+    if not finished:
+        return
+    ids, outcomes, errors, orders = (list(col) for col in zip(*finished, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {InboundMessage._meta.db_table} AS m SET outcome = v.outcome, "
+            "error = v.error, order_id = COALESCE(v.order_id, m.order_id), processed_at = %s, "
+            "attempts = m.attempts + 1 "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[]) "
+            "AS v(id, outcome, error, order_id) WHERE m.id = v.id",
+            [timezone.now(), ids, outcomes, [e[:4000] for e in errors], orders],
+        )
