@@ -27,7 +27,6 @@ import logging
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -36,7 +35,7 @@ from core.bulk import model_insert_many
 from core.errors import DomainError, TransitionNotAllowed
 from core.tasks_util import enqueue_on_commit
 from orders.choices import OrderStatus, RefundStatus
-from orders.models import OrderLine, Sku
+from orders.models import Sku
 from warehouses.carriers import CarrierError
 from warehouses.models import (
     BatchOrder,
@@ -65,7 +64,7 @@ from .bulk import (
 )
 from .carrier_steps import fail_items, label_wave, track_wave
 from .handover import handover_wave
-from .plan import carrier_for
+from .plan import carrier_for, lines_attach, planned_decision, routing_digest
 from .waves import ParcelDraft, build_waves, pick_list
 
 logger = logging.getLogger(__name__)
@@ -173,8 +172,7 @@ def _allocate_and_wave_chunk(batch_id: int) -> bool:
             return False
         by_order = {it.order_id: it for it in items}
         orders = orders_lock_many(ids=list(by_order))
-        prefetch_related_objects(orders, Prefetch(
-            "lines", queryset=OrderLine.objects.select_related("sku").order_by("line_no")))
+        lines_attach(orders)
         for o in orders:
             item = by_order[o.pk]
             item.attempts += 1
@@ -219,17 +217,24 @@ def _reserve(batch, orders, by_order) -> list:
         snapshot.available[key] = row.on_hand - row.reserved
     reservations, moves = [], []
     rules = list(RoutingRule.objects.filter(active=True).order_by("priority", "id"))
+    digest = routing_digest(rules, snapshot.warehouses)
     for o in orders:
-        try:
-            decision = order_route(order=o, snapshot=snapshot, rules=rules)
-        except DomainError as exc:
-            fail_items([by_order[o.pk]], exc.code, exc.message, exc.details)
-            continue
+        plan = by_order[o.pk].plan or {}
+        decision = planned_decision(o, plan, digest=digest, snapshot=snapshot)
+        if decision is not None:
+            routing = plan["routing"]
+        else:
+            try:
+                decision = order_route(order=o, snapshot=snapshot, rules=rules)
+            except DomainError as exc:
+                fail_items([by_order[o.pk]], exc.code, exc.message, exc.details)
+                continue
+            routing = decision.as_json()
         snapshot.take(decision)
         for alloc in decision.allocations:
             reservations.append(Reservation(order=o, line=alloc.line, warehouse=alloc.warehouse,
                                             sku_id=alloc.line.sku_id, quantity=alloc.line.quantity))
-        o.warehouse, o.routing = decision.warehouse, decision.as_json()
+        o.warehouse, o.routing = decision.warehouse, routing
         moves.append(Move(order=o, payload={"warehouse": o.routing["warehouse"],
                                             "rule": o.routing["rule"],
                                             "packages": o.routing["packages"], "batch": batch.pk}))

@@ -9,21 +9,22 @@ running batch).  Blocked orders stay in the batch: execution checks them again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from core.bulk import model_insert_many
+from core.bulk import model_insert_many, to_json
 from core.errors import DomainError, ValidationFailed
 from orders.choices import OrderStatus, RefundStatus
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, Sku
+from orders.services.ingest_create import cache_lines
 from warehouses import selectors
 from warehouses.models import BatchOrder, HandoverMode, OutboundBatch, RoutingRule, Step
-from warehouses.services.routing import RoutingSnapshot, order_route
+from warehouses.services.routing import RoutingDecision, RoutingSnapshot, order_route
 
 MAX_BATCH_ORDERS = 20_000
 ENTRY_STATUSES = (OrderStatus.APPROVED, OrderStatus.ALLOCATED)
@@ -38,11 +39,66 @@ def carrier_for(*, batch_carrier: str, warehouse, lines) -> str:
     return warehouse.default_carrier or "ZTO"
 
 
+def lines_attach(orders: list[Order]) -> None:
+    """Give each order ``order.lines.all()`` (by line number) with each line's SKU — one
+    query for the lines, one for their SKUs, every line of a SKU sharing one instance
+    (``select_related`` builds a SKU object per line: half the cost of loading them)."""
+    lines = list(OrderLine.objects.filter(order_id__in=[o.pk for o in orders])
+                 .order_by("order_id", "line_no"))
+    skus = Sku.objects.in_bulk({ln.sku_id for ln in lines if ln.sku_id})
+    by_order: dict[int, list[OrderLine]] = defaultdict(list)
+    for ln in lines:
+        ln._state.fields_cache["sku"] = skus.get(ln.sku_id)
+        by_order[ln.order_id].append(ln)
+    for o in orders:
+        mine = by_order.get(o.pk, [])
+        for ln in mine:
+            ln._state.fields_cache["order"] = o
+        cache_lines(o, mine)
+
+
+def routing_digest(rules, warehouses) -> str:
+    """What a routing decision depends on besides stock and capacity: the active rules and
+    warehouses.  Execution reuses a plan's routing only under the same digest."""
+    raw = to_json([[(r.pk, r.name, r.kind, r.priority, r.params) for r in rules],
+                   [(w.pk, w.code, w.cold_chain) for w in warehouses]])
+    return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+def planned_decision(order: Order, plan: dict, *, digest: str,
+                     snapshot: RoutingSnapshot) -> RoutingDecision | None:
+    """The plan's routing of ``order`` when it still holds — same rules and warehouses,
+    the same lines, every package's units available on the (locked) ``snapshot`` and its
+    warehouse's capacity not used up — so execution need not route the order again.
+    ``None``: route it again."""
+    routing = plan.get("routing")
+    if not routing or plan.get("digest") != digest:
+        return None
+    lines = {ln.line_no: ln for ln in order.lines.all() if ln.refund_status != RefundStatus.REFUNDED}
+    by_code = {w.code: w for w in snapshot.warehouses}
+    packages, need, planned = [], defaultdict(int), set()
+    for pkg in routing["packages"]:
+        w = by_code.get(pkg["warehouse"])
+        if w is None or snapshot.capacity_left.get(w.pk, 0) <= 0:
+            return None
+        mine = [lines.get(n) for n in pkg["lines"]]
+        if not mine or any(ln is None or ln.sku_id is None for ln in mine):
+            return None
+        for ln in mine:
+            need[(w.pk, ln.sku_id)] += ln.quantity
+            planned.add(ln.line_no)
+        packages.append((w, mine))
+    if planned != set(lines) or any(snapshot.available[k] < q for k, q in need.items()):
+        return None
+    return RoutingDecision(rule=routing["rule"], packages=packages, candidates=[],
+                           receiver=routing.get("receiver") or {})
+
+
 def orders_for_batch(ids: list[int]) -> list[Order]:
-    lines = OrderLine.objects.select_related("sku").order_by("line_no")
-    return list(Order.objects.filter(pk__in=ids).select_related("warehouse", "shop")
-                .prefetch_related(Prefetch("lines", queryset=lines))
-                .order_by("-priority_score", "paid_at", "id"))
+    orders = list(Order.objects.filter(pk__in=ids).select_related("warehouse", "shop")
+                  .order_by("-priority_score", "paid_at", "id"))
+    lines_attach(orders)
+    return orders
 
 
 def approval_levels(order_ids: list[int]) -> dict[int, dict]:
@@ -95,6 +151,7 @@ def plan_orders(orders: list[Order], *, batch_carrier: str = "",
                                              if ln.sku_id})
     plans = {}
     rules = list(RoutingRule.objects.filter(active=True).order_by("priority", "id"))
+    digest = routing_digest(rules, snapshot.warehouses)
     for order in orders:
         blockers, plan = [], {"score": str(order.priority_score), "status": order.status,
                               "approval": levels.get(order.pk, {"level": "unknown"})}
@@ -118,8 +175,10 @@ def plan_orders(orders: list[Order], *, batch_carrier: str = "",
             else:
                 snapshot.take(decision)
                 data = decision.as_json()
+                # ``routing``: the whole explanation, stored on the order when execution
+                # finds the plan still holds (``planned_decision``).
                 plan.update(warehouse=data["warehouse"], packages=data["packages"],
-                            rule=data["rule"]["name"])
+                            rule=data["rule"]["name"], routing=data, digest=digest)
         if plan.get("warehouse"):
             by_code = {w.code: w for w in snapshot.warehouses}
             w = by_code.get(plan["warehouse"]) or order.warehouse
