@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 PAGE = 100
 KICK = "inbound-documents"
 RUN_BUDGET_SECONDS = 20.0
+# After a short page the run waits this long for more documents before it looks again
+# (documents arriving one per request then go in pages, not one by one); an empty look ends it.
+LINGER_SECONDS = 0.05
 
 
 def native_document_accept(*, platform_name: str, shop_code: str, body: bytes,
@@ -65,10 +68,9 @@ def native_document_accept(*, platform_name: str, shop_code: str, body: bytes,
         inbound_message_archive(**archive, outcome=Outcome.FAILED, error=f"{type(exc).__name__}: {exc}")
         logger.exception("native document %s/%s could not be checked", platform_name, shop_code)
         raise
-    with transaction.atomic():
-        row, _ = inbound_message_archive(**archive, channel_order_id=canonical.channel_order_id,
-                                         outcome=Outcome.PENDING)
-        transaction.on_commit(documents_kick)
+    row, _ = inbound_message_archive(**archive, channel_order_id=canonical.channel_order_id,
+                                     outcome=Outcome.PENDING)
+    transaction.on_commit(documents_kick)  # at once, unless the caller holds a transaction
     return row
 
 
@@ -92,11 +94,13 @@ def inbound_documents_drain() -> int:
     while True:
         n = inbound_documents_run_page(limit=PAGE)
         done += n
-        if n < PAGE:
+        if n == 0:
             return done
         if time.monotonic() - started > RUN_BUDGET_SECONDS:
             documents_kick()
             return done
+        if n < PAGE:
+            time.sleep(LINGER_SECONDS)
 
 
 def inbound_documents_run_page(*, limit: int = PAGE) -> int:
@@ -114,21 +118,22 @@ def inbound_documents_run_page(*, limit: int = PAGE) -> int:
             raise
         logger.warning("a page of %s pending documents failed together; retrying one by one",
                        len(ids), exc_info=True)
-    for pk in ids:
-        _ingest_alone(pk)
-    return len(ids)
+    return sum(_ingest_alone(pk) for pk in ids)
 
 
-def _ingest_alone(pk: int) -> None:
+def _ingest_alone(pk: int) -> int:
+    """One row in its own transaction; 0 when another run took it meanwhile."""
     try:
         with transaction.atomic():
             row = (pending_documents().select_for_update(of=("self",), skip_locked=True)
                    .select_related("shop").filter(pk=pk).first())
-            if row is not None:  # else another run has it, or it is done
-                _ingest_rows([row])
+            if row is None:
+                return 0
+            _ingest_rows([row])
     except Exception as exc:  # noqa: BLE001 — a dead letter, replayable from the admin
         logger.exception("pending document %s failed", pk)
         _finish([(pk, Outcome.FAILED, f"{type(exc).__name__}: {exc}", None)])
+    return 1
 
 
 def _ingest_rows(rows: list[InboundMessage]) -> None:
@@ -173,6 +178,6 @@ def _finish(finished: list[tuple[int, str, str, int | None]]) -> None:
             "error = v.error, order_id = COALESCE(v.order_id, m.order_id), processed_at = %s, "
             "attempts = m.attempts + 1 "
             "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[]) "
-            "AS v(id, outcome, error, order_id) WHERE m.id = v.id",
+            "AS v(id, outcome, error, order_id) WHERE m.id = v.id AND m.outcome = 'pending'",
             [timezone.now(), ids, outcomes, [e[:4000] for e in errors], orders],
         )

@@ -11,7 +11,10 @@ from django.db import connection
 
 from channels_adapters.models import InboundMessage
 from channels_adapters.services import inbound_queue
-from channels_adapters.services.inbound_queue import inbound_documents_drain, inbound_documents_run_page
+from channels_adapters.services.inbound_queue import (
+    inbound_documents_drain,
+    inbound_documents_run_page,
+)
 from channels_adapters.tasks import inbound_documents_drain_task
 from core import coalesce
 from orders.models import Order, OrderEvent
@@ -66,6 +69,8 @@ def test_accepted_documents_land_exactly_like_documents_ingested_at_once(
         assert response["Preference-Applied"] == "respond-async"
     assert not Order.objects.filter(shop=queued_shop).exists()  # nothing before the worker runs
     assert queued(broker) == 1  # a burst asks for one run
+    pending = admin_api.get(answers[0]["Location"]).json()
+    assert pending == answers[0].json()  # the 202 answer is the status of the pending row
 
     assert inbound_documents_drain() == len(docs)
     for response in answers:
