@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from warehouses.models import BatchOrder, OutboundBatch, Parcel, ParcelStatus, S
 
 from . import documents
 from .bulk import Move, items_save_many, orders_lock_many, orders_transition_many, rows_update
-from .wave_records import wave_label_data, wave_recount
+from .wave_records import wave_recount, waves_label_data
 
 CARRIER_CALL = 200
 CARRIER_TRIES = 6
@@ -56,29 +56,35 @@ class _Pending(NamedTuple):
     address: str
 
 
-def track_wave(batch_id: int, wave_id: int, *, executing, hook) -> None:
-    """Tracking numbers for one wave: the carrier asked outside any transaction (parcel
-    id = idempotency key), the numbers stored in one; refused parcels take their order
-    out of the waves."""
-    # Plain rows, not model instances: a wave's parcels with what the carrier needs.
+def track_waves(batch_id: int, wave_ids: list[int], *, executing, hook) -> None:
+    """Tracking numbers for a group of waves: the carrier asked outside any transaction
+    (parcel id = idempotency key; one call per carrier and :data:`CARRIER_CALL` parcels,
+    not per wave), the numbers stored in one transaction; refused parcels take their order
+    out of the waves.  ``hook`` is called per wave, as if the waves had gone one by one."""
+    # Plain rows, not model instances: the waves' parcels with what the carrier needs.
     pending = [_Pending(*row) for row in Parcel.objects.filter(
-        wave_id=wave_id, tracking_no__isnull=True, status=ParcelStatus.PENDING,
+        wave_id__in=wave_ids, tracking_no__isnull=True, status=ParcelStatus.PENDING,
         item__step=Step.WAVED).order_by("pk").values_list(
         "pk", "item_id", "carrier", "weight_g", "wave__warehouse__code",
         "item__order__receiver_province", "item__order__receiver_city",
         "item__order__receiver_address")]
     if not pending:
         return
+    by_carrier: dict[str, list[_Pending]] = {}
+    for p in pending:
+        by_carrier.setdefault(p.carrier, []).append(p)
     results = {}
-    for start in range(0, len(pending), CARRIER_CALL):
-        chunk = pending[start:start + CARRIER_CALL]
-        requests = [WaybillRequest(
-            key=str(p.pk), sender_warehouse=p.warehouse, receiver_province=p.province,
-            receiver_city=p.city, receiver_address=p.address, weight_g=p.weight_g)
-            for p in chunk]
-        for r in _carrier_call(chunk[0].carrier, requests):
-            results[int(r.key)] = r
-    hook("carrier_answered", wave_id=wave_id)
+    for carrier, parcels in by_carrier.items():
+        for start in range(0, len(parcels), CARRIER_CALL):
+            chunk = parcels[start:start + CARRIER_CALL]
+            requests = [WaybillRequest(
+                key=str(p.pk), sender_warehouse=p.warehouse, receiver_province=p.province,
+                receiver_city=p.city, receiver_address=p.address, weight_g=p.weight_g)
+                for p in chunk]
+            for r in _carrier_call(carrier, requests):
+                results[int(r.key)] = r
+    for wave_id in wave_ids:
+        hook("carrier_answered", wave_id=wave_id)
     with transaction.atomic():
         batch = executing(batch_id)
         numbered = [p for p in pending if results[p.pk].tracking_no]
@@ -102,7 +108,8 @@ def track_wave(batch_id: int, wave_id: int, *, executing, hook) -> None:
         OutboundBatch.objects.filter(pk=batch.pk).update(
             progress_done=F("progress_done") + done,
             progress_failed=F("progress_failed") + len(refused))
-    hook("tracked", wave_id=wave_id)
+    for wave_id in wave_ids:
+        hook("tracked", wave_id=wave_id)
 
 
 def _drop_from_waves(batch, refused: dict) -> None:
@@ -124,18 +131,33 @@ def _drop_from_waves(batch, refused: dict) -> None:
         wave_recount(wave_id)
 
 
-def label_wave(batch_id: int, wave_id: int, *, executing, hook) -> None:
-    """One PDF of labels for the wave, stored when its set of numbers changed."""
-    labels = wave_label_data(wave_id)
-    digest = documents.labels_digest(lb.tracking_no for lb in labels)
-    if Wave.objects.filter(pk=wave_id, labels_digest=digest).exists() or not labels:
+def label_waves(batch_id: int, wave_ids: list[int], *, executing, hook) -> None:
+    """One PDF of labels per wave, stored when its set of numbers changed — rendered
+    outside transactions, the group's PDFs stored in one."""
+    labels = waves_label_data(wave_ids)
+    stored = dict(Wave.objects.filter(pk__in=wave_ids).values_list("pk", "labels_digest"))
+    todo = []  # (wave id, pdf, pages, digest, numbers)
+    for wave_id in wave_ids:
+        mine = labels.get(wave_id)
+        if not mine:
+            continue
+        numbers = [lb.tracking_no for lb in mine]
+        digest = documents.labels_digest(numbers)
+        if stored.get(wave_id) != digest:
+            todo.append((wave_id, documents.labels_pdf(mine), len(mine), digest, numbers))
+    if not todo:
         return
-    pdf = documents.labels_pdf(labels)
     with transaction.atomic():
         executing(batch_id)
-        Wave.objects.filter(pk=wave_id).update(labels_pdf=pdf, labels_pages=len(labels),
-                                               labels_digest=digest)
-        Parcel.objects.filter(wave_id=wave_id, status=ParcelStatus.PENDING,
-                              tracking_no__in=[lb.tracking_no for lb in labels]).update(
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE warehouses_wave w SET labels_pdf = v.pdf, labels_pages = v.pages, "
+                "labels_digest = v.digest FROM unnest(%s::bigint[], %s::bytea[], %s::int[], "
+                "%s::text[]) AS v(id, pdf, pages, digest) WHERE w.id = v.id",
+                [[t[0] for t in todo], [t[1] for t in todo], [t[2] for t in todo],
+                 [t[3] for t in todo]])
+        Parcel.objects.filter(wave_id__in=[t[0] for t in todo], status=ParcelStatus.PENDING,
+                              tracking_no__in=[n for t in todo for n in t[4]]).update(
             status=ParcelStatus.LABELLED)
-    hook("labelled", wave_id=wave_id)
+    for t in todo:
+        hook("labelled", wave_id=t[0])

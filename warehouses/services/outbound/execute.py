@@ -6,15 +6,16 @@ same batch queue instead of racing, and a rollback stops a run between steps) an
 records on each ``BatchOrder`` the step it reached, together with the change itself:
 
 1. **allocate + wave** (chunks of :data:`CHUNK` orders, by warehouse): lock the orders,
-   lock their stock rows, route each in memory against the locked rows, reserve, move
+   lock their stock rows, take each order's planned routing if it still holds on the
+   locked rows (else route it again, in memory against the locked rows), reserve, move
    ``approved → allocated``, build waves and pick lists, move ``allocated → picking``.
-2. **tracking** (per wave): the carrier is asked *outside* any transaction with the
-   parcel id as idempotency key, so a crash between its answer and our commit costs
+2. **tracking** (per group of waves of about :data:`CHUNK` orders): the carrier is asked
+   *outside* any transaction with the parcel id as idempotency key, so a crash between its answer and our commit costs
    nothing — asking again returns the same numbers; ``Parcel.tracking_no`` is unique.
    Parcels the carrier refuses: the order is taken out of the wave and back to
    ``approved`` (stock released) and marked failed with the reason — retryable.
-3. **labels** (per wave): rendered outside transactions, stored when the set of numbers
-   changed (digest), one page per parcel.
+3. **labels** (one PDF per wave, stored per group): rendered outside transactions, stored
+   when the wave's set of numbers changed (digest), one page per parcel.
 4. **handover** (``handover="auto"`` batches): ``picking → shipped`` (stock consumed,
    ``order.shipped`` to the outbox).  ``scan`` batches wait for :func:`outbound_handover`.
 
@@ -62,7 +63,7 @@ from .bulk import (
     orders_transition_many,
     stock_reserve_many,
 )
-from .carrier_steps import fail_items, label_wave, track_wave
+from .carrier_steps import fail_items, label_waves, track_waves
 from .handover import handover_wave
 from .plan import carrier_for, lines_attach, planned_decision, routing_digest
 from .waves import ParcelDraft, build_waves, pick_list
@@ -119,17 +120,14 @@ def outbound_batch_run(*, batch_id: int) -> OutboundBatch:
         while _allocate_and_wave_chunk(batch_id):
             _hook("chunk")
         auto = OutboundBatch.objects.filter(pk=batch_id, handover=HandoverMode.AUTO).exists()
-        group, size = [], 0
-        for wave_id, orders in _waves(batch_id):
-            track_wave(batch_id, wave_id, executing=_executing, hook=_hook)
-            label_wave(batch_id, wave_id, executing=_executing, hook=_hook)
-            group.append(wave_id)
-            size += orders
-            if auto and size >= CHUNK:  # hand over labelled waves in chunks, not one by one
+        # Waves go in groups of about CHUNK orders (in wave order): one carrier call per
+        # carrier and 200 parcels, one transaction for the numbers, one for the labels and
+        # one for the handover of each group — statements and commits follow the groups.
+        for group in _groups(_waves(batch_id)):
+            track_waves(batch_id, group, executing=_executing, hook=_hook)
+            label_waves(batch_id, group, executing=_executing, hook=_hook)
+            if auto:
                 handover_wave(batch_id=batch_id, wave_id=group, actor=None, source=SOURCE)
-                group, size = [], 0
-        if auto and group:
-            handover_wave(batch_id=batch_id, wave_id=group, actor=None, source=SOURCE)
         return _finish(batch_id)
     except _Stopped:
         return OutboundBatch.objects.get(pk=batch_id)
@@ -158,6 +156,20 @@ def _executing(batch_id: int) -> OutboundBatch:
 def _waves(batch_id: int) -> list[tuple[int, int]]:
     return list(Wave.objects.filter(batch_id=batch_id, status=WaveStatus.OPEN)
                 .order_by("seq").values_list("pk", "orders_count"))
+
+
+def _groups(waves: list[tuple[int, int]]) -> list[list[int]]:
+    """Consecutive waves of at least :data:`CHUNK` orders together (the last one smaller)."""
+    groups, group, size = [], [], 0
+    for wave_id, orders in waves:
+        group.append(wave_id)
+        size += orders
+        if size >= CHUNK:
+            groups.append(group)
+            group, size = [], 0
+    if group:
+        groups.append(group)
+    return groups
 
 
 # ------------------------------------------------------------------ 1. allocate + wave
@@ -317,7 +329,7 @@ def _progress(batch) -> None:
 
 
 # ------------------------------------------------------------- 2. tracking, 3. labels
-# ``carrier_steps.py``: ``track_wave`` / ``label_wave`` (called with this module's
+# ``carrier_steps.py``: ``track_waves`` / ``label_waves`` (called with this module's
 # ``_executing`` guard and crash-test ``_hook``).
 
 

@@ -36,23 +36,29 @@ def wave_recount(wave_id: int) -> None:
 
 
 def wave_label_data(wave_id: int) -> list[documents.LabelData]:
-    """What each live, numbered parcel's label prints (plain rows: no model instances)."""
+    """What each live, numbered parcel of the wave prints on its label."""
+    return waves_label_data([wave_id]).get(wave_id, [])
+
+
+def waves_label_data(wave_ids) -> dict[int, list[documents.LabelData]]:
+    """What each live, numbered parcel's label prints, by wave (parcels in primary-key
+    order; plain rows: no model instances)."""
     # ``tracking_no IS NOT NULL`` is checked here, not in SQL: in SQL it matches the partial
     # unique index on numbers, which a planner with young statistics then walks whole.
-    rows = (Parcel.objects.filter(wave_id=wave_id)
+    rows = (Parcel.objects.filter(wave_id__in=list(wave_ids))
             .exclude(status=ParcelStatus.VOID).order_by("pk")
-            .values_list("tracking_no", "carrier", "package", "lines", "weight_g", "wave__code",
-                         "wave__warehouse__name", "wave__warehouse__province",
+            .values_list("wave_id", "tracking_no", "carrier", "package", "lines", "weight_g",
+                         "wave__code", "wave__warehouse__name", "wave__warehouse__province",
                          "wave__warehouse__city", "item__order__receiver_name",
                          "item__order__receiver_phone", "item__order__receiver_province",
                          "item__order__receiver_city", "item__order__receiver_district",
                          "item__order__receiver_address", "item__order__channel_order_id"))
-    out = []
-    for (tracking_no, carrier, package, lines, weight_g, wave_code, w_name, w_province, w_city,
-         name, phone, province, city, district, address, channel_order_id) in rows:
+    out: dict[int, list[documents.LabelData]] = {}
+    for (wave_id, tracking_no, carrier, package, lines, weight_g, wave_code, w_name, w_province,
+         w_city, name, phone, province, city, district, address, channel_order_id) in rows:
         if tracking_no is None:
             continue
-        out.append(documents.LabelData(
+        out.setdefault(wave_id, []).append(documents.LabelData(
             tracking_no=tracking_no, carrier=carrier, wave=wave_code,
             sender=f"{w_name} {w_province}{w_city}", receiver_name=name, receiver_phone=phone,
             receiver_address=f"{province}{city}{district}{address}",
