@@ -93,3 +93,19 @@ def test_rules_changed_since_the_plan_route_again(three_warehouses, routed):
 
     _run(orders, before_execute=edit_rules)
     assert sorted(routed) == sorted(o.pk for o in orders)
+
+
+def test_planning_reads_no_order_one_by_one(three_warehouses):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .test_statements import ONE_ORDER
+
+    counts = []
+    for n, start in ((5, 0), (25, 500)):
+        orders = make_orders(n, start=start)
+        with CaptureQueriesContext(connection) as plan:
+            outbound_batch_create(oids=[o.oid for o in orders])
+        assert not [q["sql"] for q in plan.captured_queries if ONE_ORDER.search(q["sql"])]
+        counts.append(len(plan.captured_queries))
+    assert counts[0] == counts[1]

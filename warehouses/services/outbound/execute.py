@@ -65,7 +65,13 @@ from .bulk import (
 )
 from .carrier_steps import fail_items, label_waves, track_waves
 from .handover import handover_wave
-from .plan import carrier_for, lines_attach, planned_decision, routing_digest
+from .plan import (
+    UNPLANNED_JSON,
+    carrier_for,
+    lines_attach,
+    planned_decision,
+    routing_digest,
+)
 from .waves import ParcelDraft, build_waves, pick_list
 
 logger = logging.getLogger(__name__)
@@ -183,7 +189,7 @@ def _allocate_and_wave_chunk(batch_id: int) -> bool:
         if not items:
             return False
         by_order = {it.order_id: it for it in items}
-        orders = orders_lock_many(ids=list(by_order))
+        orders = orders_lock_many(ids=list(by_order), defer=UNPLANNED_JSON)
         lines_attach(orders)
         for o in orders:
             item = by_order[o.pk]

@@ -15,13 +15,13 @@ import uuid
 from collections import defaultdict
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.bulk import model_insert_many, to_json
 from core.errors import DomainError, ValidationFailed
 from orders.choices import OrderStatus, RefundStatus
 from orders.models import Order, OrderLine, Sku
-from orders.services.ingest_create import cache_lines
 from warehouses import selectors
 from warehouses.models import BatchOrder, HandoverMode, OutboundBatch, RoutingRule, Step
 from warehouses.services.routing import RoutingDecision, RoutingSnapshot, order_route
@@ -29,6 +29,8 @@ from warehouses.services.routing import RoutingDecision, RoutingSnapshot, order_
 MAX_BATCH_ORDERS = 20_000
 ENTRY_STATUSES = (OrderStatus.APPROVED, OrderStatus.ALLOCATED)
 ACTIVE_STEPS = (Step.ALLOCATED, Step.WAVED, Step.TRACKED)
+# Order JSON documents neither planning nor allocation reads (``routing`` they do).
+UNPLANNED_JSON = ("priority_breakdown", "invoice_request")
 
 
 def carrier_for(*, batch_carrier: str, warehouse, lines) -> str:
@@ -50,11 +52,16 @@ def lines_attach(orders: list[Order]) -> None:
     for ln in lines:
         ln._state.fields_cache["sku"] = skus.get(ln.sku_id)
         by_order[ln.order_id].append(ln)
+    cache_name = OrderLine._meta.get_field("order").remote_field.cache_name
     for o in orders:
         mine = by_order.get(o.pk, [])
         for ln in mine:
             ln._state.fields_cache["order"] = o
-        cache_lines(o, mine)
+        # What ``prefetch_related`` leaves: a queryset holding the rows (a bare one — the
+        # related manager's filtered queryset costs more to build than the lines to load).
+        qs = QuerySet(model=OrderLine)
+        qs._result_cache, qs._prefetch_done = mine, True
+        o._prefetched_objects_cache = {cache_name: qs}
 
 
 def routing_digest(rules, warehouses) -> str:
@@ -96,7 +103,7 @@ def planned_decision(order: Order, plan: dict, *, digest: str,
 
 def orders_for_batch(ids: list[int]) -> list[Order]:
     orders = list(Order.objects.filter(pk__in=ids).select_related("warehouse", "shop")
-                  .order_by("-priority_score", "paid_at", "id"))
+                  .defer(*UNPLANNED_JSON).order_by("-priority_score", "paid_at", "id"))
     lines_attach(orders)
     return orders
 
