@@ -109,3 +109,43 @@ def test_planning_reads_no_order_one_by_one(three_warehouses):
         assert not [q["sql"] for q in plan.captured_queries if ONE_ORDER.search(q["sql"])]
         counts.append(len(plan.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_handover_reuses_the_run_orders_unless_written_since(three_warehouses, monkeypatch):
+    """The auto handover reuses the orders the run moved to picking; one written by another
+    transaction meanwhile is loaded again, so its shipped event shows the change."""
+    from channels_adapters.subscribers.models import OutboxEvent
+    from warehouses.services.outbound import bulk as bulk_module
+    from warehouses.services.outbound import handover as handover_module
+
+    orders = make_orders(12)
+    changed = orders[3]
+    batch = outbound_batch_create(oids=[o.oid for o in orders], handover="auto")
+    outbound_batch_execute(batch_id=batch.pk)
+
+    def write_meanwhile(step, **info):
+        if step == "tracked":
+            Order.objects.filter(pk=changed.pk).update(channel_status="SELLER_MEMO_EDITED")
+
+    loaded = []
+    real = bulk_module.orders_lock_many
+
+    def spy(*, ids, **kwargs):
+        loaded.extend(ids)
+        return real(ids=ids, **kwargs)
+
+    monkeypatch.setattr(execute_module, "after_commit_hook", write_meanwhile)
+    monkeypatch.setattr(handover_module, "orders_lock_many", spy)
+    monkeypatch.setattr(bulk_module, "orders_lock_many", spy)
+    batch = outbound_batch_run(batch_id=batch.pk)
+    assert batch.status == "done", batch.error
+    assert loaded == [changed.pk]
+    shipped = {e.oid: e.data for e in OutboxEvent.objects.filter(type="order.shipped")}
+    assert len(shipped) == 12
+    assert shipped[changed.oid]["channel_status"] == "SELLER_MEMO_EDITED"
+    for o in orders:
+        o.refresh_from_db()
+        data = shipped[o.oid]
+        assert (data["status"], data["tracking_no"], data["carrier"], data["warehouse"]) == (
+            "shipped", o.tracking_no, o.carrier, o.warehouse.code)
+        assert data["channel_status"] == o.channel_status

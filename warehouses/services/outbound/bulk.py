@@ -72,6 +72,34 @@ def orders_lock_many(*, ids, defer: tuple[str, ...] = ()) -> list[Order]:
     return list(qs.defer(*defer) if defer else qs)
 
 
+def orders_versions(ids) -> dict[int, str]:
+    """Each order row's version (``xmin``: the transaction that wrote it last).  Read at
+    the end of the transaction that wrote the orders, it tells a later transaction whether
+    anyone wrote them since (see :func:`orders_lock_known`)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, xmin::text FROM orders_order WHERE id = ANY(%s)", [list(ids)])
+        return dict(cursor.fetchall())
+
+
+def orders_lock_known(*, ids, known: dict[int, tuple[Order, str]],
+                      defer: tuple[str, ...] = ()) -> list[Order]:
+    """``orders_lock_many`` for orders this process still holds from the transaction that
+    last wrote them (``known``: pk → (instance, version from :func:`orders_versions`)):
+    the rows are locked in primary-key order and an instance is reused when its row
+    version is unchanged — any other transaction's write gives the row a new one — the
+    others are loaded again."""
+    _require_transaction()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, xmin::text FROM orders_order WHERE id = ANY(%s) "
+                       "ORDER BY id FOR UPDATE", [list(ids)])
+        rows = cursor.fetchall()
+    reused = {pk: known[pk][0] for pk, version in rows
+              if pk in known and known[pk][1] == version}
+    loaded = {o.pk: o for o in orders_lock_many(ids=[pk for pk, _ in rows if pk not in reused],
+                                                defer=defer)} if len(reused) < len(rows) else {}
+    return [reused.get(pk) or loaded[pk] for pk, _ in rows]
+
+
 def rows_update(*, table: str, rows: list[dict], columns: dict[str, str], set_sql: str,
                 where: str = "", params=()) -> int:
     """``UPDATE table t SET … FROM jsonb_to_recordset(rows)``: one statement, one JSON

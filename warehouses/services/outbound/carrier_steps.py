@@ -149,13 +149,10 @@ def label_waves(batch_id: int, wave_ids: list[int], *, executing, hook) -> None:
         return
     with transaction.atomic():
         executing(batch_id)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE warehouses_wave w SET labels_pdf = v.pdf, labels_pages = v.pages, "
-                "labels_digest = v.digest FROM unnest(%s::bigint[], %s::bytea[], %s::int[], "
-                "%s::text[]) AS v(id, pdf, pages, digest) WHERE w.id = v.id",
-                [[t[0] for t in todo], [t[1] for t in todo], [t[2] for t in todo],
-                 [t[3] for t in todo]])
+        with connection.cursor() as cursor:  # one pipelined round trip; PDFs as binary
+            cursor.executemany(
+                "UPDATE warehouses_wave SET labels_pdf = %s, labels_pages = %s, "
+                "labels_digest = %s WHERE id = %s", [(t[1], t[2], t[3], t[0]) for t in todo])
         Parcel.objects.filter(wave_id__in=[t[0] for t in todo], status=ParcelStatus.PENDING,
                               tracking_no__in=[n for t in todo for n in t[4]]).update(
             status=ParcelStatus.LABELLED)

@@ -61,6 +61,7 @@ from .bulk import (
     items_save_many,
     orders_lock_many,
     orders_transition_many,
+    orders_versions,
     stock_reserve_many,
 )
 from .carrier_steps import fail_items, label_waves, track_waves
@@ -122,8 +123,9 @@ def outbound_batch_execute(*, batch_id: int, actor=None, source: str = "api") ->
 
 def outbound_batch_run(*, batch_id: int) -> OutboundBatch:
     """The background run (also used synchronously by tests and the benchmark)."""
+    known: dict = {}  # orders this run moved to picking → (instance, row version)
     try:
-        while _allocate_and_wave_chunk(batch_id):
+        while _allocate_and_wave_chunk(batch_id, known):
             _hook("chunk")
         auto = OutboundBatch.objects.filter(pk=batch_id, handover=HandoverMode.AUTO).exists()
         # Waves go in groups of about CHUNK orders (in wave order): one carrier call per
@@ -133,7 +135,8 @@ def outbound_batch_run(*, batch_id: int) -> OutboundBatch:
             track_waves(batch_id, group, executing=_executing, hook=_hook)
             label_waves(batch_id, group, executing=_executing, hook=_hook)
             if auto:
-                handover_wave(batch_id=batch_id, wave_id=group, actor=None, source=SOURCE)
+                handover_wave(batch_id=batch_id, wave_id=group, actor=None, source=SOURCE,
+                              known=known)
         return _finish(batch_id)
     except _Stopped:
         return OutboundBatch.objects.get(pk=batch_id)
@@ -181,7 +184,7 @@ def _groups(waves: list[tuple[int, int]]) -> list[list[int]]:
 # ------------------------------------------------------------------ 1. allocate + wave
 
 
-def _allocate_and_wave_chunk(batch_id: int) -> bool:
+def _allocate_and_wave_chunk(batch_id: int, known: dict) -> bool:
     with transaction.atomic():
         batch = _executing(batch_id)
         items = list(BatchOrder.objects.filter(batch=batch, step=Step.PLANNED)
@@ -202,6 +205,9 @@ def _allocate_and_wave_chunk(batch_id: int) -> bool:
         ready = [o for o in orders if by_order[o.pk].step == Step.PLANNED
                  and o.status == OrderStatus.ALLOCATED and o not in to_allocate] + allocated
         _wave(batch, ready, by_order)
+        if ready:  # the handover may reuse them while nobody else writes them
+            versions = orders_versions([o.pk for o in ready])
+            known.update((o.pk, (o, versions[o.pk])) for o in ready)
         items_save_many(items, ("step", "error_code", "error", "entry", "attempts"))
         failed = [it for it in items if it.step == Step.FAILED]
         items_save_many(failed, ("plan",))

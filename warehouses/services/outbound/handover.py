@@ -24,13 +24,16 @@ from warehouses.models import (
     WaveStatus,
 )
 
-from .bulk import UNREAD_JSON, Move, orders_lock_many, orders_transition_many
+from .bulk import UNREAD_JSON, Move, orders_lock_known, orders_lock_many, orders_transition_many
 
 
 def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source: str = "admin",
-                  order_ids=None) -> int:
+                  order_ids=None, known: dict | None = None) -> int:
     """Carrier pickup scan: ``picking → shipped`` for the wave's (or waves') orders whose
-    every parcel is labelled.  The point of no return for a rollback.  Returns orders shipped."""
+    every parcel is labelled.  The point of no return for a rollback.  Returns orders shipped.
+
+    ``known``: orders the calling run still holds with their row versions (see
+    ``orders_lock_known``) — reused when nobody wrote them since, instead of loaded again."""
     with transaction.atomic():
         batch = OutboundBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status == BatchStatus.ROLLED_BACK:
@@ -46,8 +49,10 @@ def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source
             status__in=[ParcelStatus.LABELLED, ParcelStatus.HANDED_OVER, ParcelStatus.VOID]))))
         if not items:
             return 0
-        orders = {o.pk: o for o in orders_lock_many(ids=[it.order_id for it in items],
-                                                    defer=UNREAD_JSON)}
+        ids = [it.order_id for it in items]
+        locked = (orders_lock_known(ids=ids, known=known, defer=UNREAD_JSON) if known
+                  else orders_lock_many(ids=ids, defer=UNREAD_JSON))
+        orders = {o.pk: o for o in locked}
         parcels = defaultdict(list)  # item id → [{package, carrier, tracking_no}] by package
         for item_id, package, carrier, tracking_no in (
                 Parcel.objects.filter(item_id__in=[it.pk for it in items])
