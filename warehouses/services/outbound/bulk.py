@@ -166,8 +166,14 @@ def order_events_record_many(*, rows: list[tuple[Order, str, dict]], actor=None,
 
 
 def orders_transition_many(*, moves: list[Move], name: str, actor=None,
-                           source: str = "outbound", extra_events=None) -> list[Move]:
-    """Apply transition ``name`` to every (locked) order of ``moves``; all or nothing."""
+                           source: str = "outbound", extra_events=None, save: bool = True,
+                           unsaved: dict[int, str] | None = None) -> list[Move]:
+    """Apply transition ``name`` to every (locked) order of ``moves``; all or nothing.
+
+    Two transitions in a row in one transaction (``allocate`` then ``start_picking``) may
+    write the orders once: the first with ``save=False`` (events and hooks as usual, the
+    row not written yet), the second with ``unsaved`` = {pk: status the row still has},
+    which writes the final status (and ``routing``) guarded by that status."""
     _require_transaction()
     if not moves:
         return []
@@ -180,7 +186,12 @@ def orders_transition_many(*, moves: list[Move], name: str, actor=None,
                 details={"status": m.order.status, "transition": name, "oid": str(m.order.oid)})
         m.from_status = m.order.status
         method(**m.kwargs)
-    orders_save_many(moves=moves, routing=name == "allocate")
+    if unsaved:
+        saving = [Move(order=m.order, from_status=unsaved.get(m.order.pk, m.from_status))
+                  for m in moves]
+        orders_save_many(moves=saving, routing=True)
+    elif save:
+        orders_save_many(moves=moves, routing=name == "allocate")
     rows = []
     for m in moves:
         body = {"from": m.from_status, "to": m.order.status, "transition": name}

@@ -188,6 +188,7 @@ def _allocate_and_wave_chunk(batch_id: int, known: dict) -> bool:
     with transaction.atomic():
         batch = _executing(batch_id)
         items = list(BatchOrder.objects.filter(batch=batch, step=Step.PLANNED)
+                     .defer("entry")  # written afresh below
                      .order_by("plan__warehouse", "-priority_score", "id")[:CHUNK])
         if not items:
             return False
@@ -202,9 +203,11 @@ def _allocate_and_wave_chunk(batch_id: int, known: dict) -> bool:
         orders.sort(key=lambda o: (-o.priority_score, o.paid_at or o.created_at, o.pk))
         to_allocate = _check_orders(orders, by_order)
         allocated = _reserve(batch, to_allocate, by_order)
-        ready = [o for o in orders if by_order[o.pk].step == Step.PLANNED
-                 and o.status == OrderStatus.ALLOCATED and o not in to_allocate] + allocated
-        _wave(batch, ready, by_order)
+        entered_allocated = {o.pk for o in orders} - {o.pk for o in to_allocate}
+        ready = [o for o in orders if o.pk in entered_allocated
+                 and by_order[o.pk].step == Step.PLANNED
+                 and o.status == OrderStatus.ALLOCATED] + allocated
+        _wave(batch, ready, by_order, unsaved={o.pk: OrderStatus.APPROVED for o in allocated})
         if ready:  # the handover may reuse them while nobody else writes them
             versions = orders_versions([o.pk for o in ready])
             known.update((o.pk, (o, versions[o.pk])) for o in ready)
@@ -263,7 +266,8 @@ def _reserve(batch, orders, by_order) -> list:
                                             "rule": o.routing["rule"],
                                             "packages": o.routing["packages"], "batch": batch.pk}))
     stock_reserve_many(reservations=reservations, levels=levels)
-    orders_transition_many(moves=moves, name="allocate", source=SOURCE)
+    # The rows are written once, by ``start_picking`` in ``_wave`` (same transaction).
+    orders_transition_many(moves=moves, name="allocate", source=SOURCE, save=False)
     for m in moves:
         by_order[m.order.pk].step = Step.ALLOCATED
     return [m.order for m in moves]
@@ -291,8 +295,10 @@ def _parcel_drafts(batch, orders, by_order) -> list[ParcelDraft]:
     return drafts
 
 
-def _wave(batch, orders, by_order) -> None:
-    """Waves + pick lists for allocated orders, then ``allocated → picking``."""
+def _wave(batch, orders, by_order, unsaved: dict[int, str]) -> None:
+    """Waves + pick lists for allocated orders, then ``allocated → picking``.
+    ``unsaved``: orders allocated in this transaction whose row is not written yet (pk →
+    the status it still has); ``start_picking`` writes them."""
     if not orders:
         return
     drafts = _parcel_drafts(batch, orders, by_order)
@@ -327,7 +333,7 @@ def _wave(batch, orders, by_order) -> None:
     model_insert_many(picks)
     moves = [Move(order=o, payload={"batch": batch.pk, "waves": wave_of_order[o.pk]})
              for o in orders]
-    orders_transition_many(moves=moves, name="start_picking", source=SOURCE)
+    orders_transition_many(moves=moves, name="start_picking", source=SOURCE, unsaved=unsaved)
     for o in orders:
         by_order[o.pk].step = Step.WAVED
 

@@ -46,7 +46,8 @@ def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source
         if order_ids is not None:
             items = items.filter(order_id__in=order_ids)
         items = list(items.exclude(Exists(Parcel.objects.filter(item=OuterRef("pk")).exclude(
-            status__in=[ParcelStatus.LABELLED, ParcelStatus.HANDED_OVER, ParcelStatus.VOID]))))
+            status__in=[ParcelStatus.LABELLED, ParcelStatus.HANDED_OVER, ParcelStatus.VOID])))
+            .only("pk", "order_id"))  # not the plan and entry documents
         if not items:
             return 0
         ids = [it.order_id for it in items]
