@@ -16,7 +16,14 @@ from warehouses.carriers import CarrierError, CarrierRateLimited, WaybillRequest
 from warehouses.models import BatchOrder, OutboundBatch, Parcel, ParcelStatus, Step, Wave
 
 from . import documents
-from .bulk import Move, items_save_many, orders_lock_many, orders_transition_many, rows_update
+from .bulk import (
+    Move,
+    any_of,
+    items_save_many,
+    orders_lock_many,
+    orders_transition_many,
+    rows_update,
+)
 from .wave_records import wave_recount, waves_label_data
 
 CARRIER_CALL = 200
@@ -98,7 +105,7 @@ def track_waves(batch_id: int, wave_ids: list[int], *, executing, hook) -> None:
             _drop_from_waves(batch, refused)
         # The orders of the parcels just numbered (by primary key: a join through the wave
         # lets the planner walk the whole batch) whose every live parcel has its number.
-        complete = (BatchOrder.objects.filter(pk__in={p.item_id for p in pending}, batch=batch,
+        complete = (BatchOrder.objects.filter(pk__in=any_of({p.item_id for p in pending}), batch=batch,
                                               step=Step.WAVED)
                     .exclude(Exists(Parcel.objects.filter(item=OuterRef("pk"), tracking_no__isnull=True)
                                     .exclude(status=ParcelStatus.VOID))))
@@ -154,7 +161,7 @@ def label_waves(batch_id: int, wave_ids: list[int], *, executing, hook) -> None:
                 "UPDATE warehouses_wave SET labels_pdf = %s, labels_pages = %s, "
                 "labels_digest = %s WHERE id = %s", [(t[1], t[2], t[3], t[0]) for t in todo])
         Parcel.objects.filter(wave_id__in=[t[0] for t in todo], status=ParcelStatus.PENDING,
-                              tracking_no__in=[n for t in todo for n in t[4]]).update(
+                              tracking_no__in=any_of((n for t in todo for n in t[4]), "text")).update(
             status=ParcelStatus.LABELLED)
     for t in todo:
         hook("labelled", wave_id=t[0])

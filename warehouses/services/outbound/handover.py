@@ -24,7 +24,14 @@ from warehouses.models import (
     WaveStatus,
 )
 
-from .bulk import UNREAD_JSON, Move, orders_lock_known, orders_lock_many, orders_transition_many
+from .bulk import (
+    UNREAD_JSON,
+    Move,
+    any_of,
+    orders_lock_known,
+    orders_lock_many,
+    orders_transition_many,
+)
 
 
 def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source: str = "admin",
@@ -42,7 +49,7 @@ def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source
         # The waves' orders by primary key (a join through the waves lets the planner walk
         # the whole batch) whose every parcel is labelled (or void).
         in_waves = set(Parcel.objects.filter(wave_id__in=waves).values_list("item_id", flat=True))
-        items = BatchOrder.objects.filter(pk__in=in_waves, batch=batch, step=Step.TRACKED)
+        items = BatchOrder.objects.filter(pk__in=any_of(in_waves), batch=batch, step=Step.TRACKED)
         if order_ids is not None:
             items = items.filter(order_id__in=order_ids)
         items = list(items.exclude(Exists(Parcel.objects.filter(item=OuterRef("pk")).exclude(
@@ -56,7 +63,7 @@ def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source
         orders = {o.pk: o for o in locked}
         parcels = defaultdict(list)  # item id → [{package, carrier, tracking_no}] by package
         for item_id, package, carrier, tracking_no in (
-                Parcel.objects.filter(item_id__in=[it.pk for it in items])
+                Parcel.objects.filter(item_id__in=any_of(it.pk for it in items))
                 .exclude(status=ParcelStatus.VOID).order_by("package")
                 .values_list("item_id", "package", "carrier", "tracking_no")):
             parcels[item_id].append({"package": package, "carrier": carrier,
@@ -73,10 +80,10 @@ def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source
             shipped_items.append(it)
         orders_transition_many(moves=moves, name="ship", actor=actor, source=source)
         now = timezone.now()
-        Parcel.objects.filter(item_id__in=[it.pk for it in shipped_items]).exclude(
+        Parcel.objects.filter(item_id__in=any_of(it.pk for it in shipped_items)).exclude(
             status=ParcelStatus.VOID).update(
             status=ParcelStatus.HANDED_OVER, handed_over_at=now)
-        BatchOrder.objects.filter(pk__in=[it.pk for it in shipped_items]).update(
+        BatchOrder.objects.filter(pk__in=any_of(it.pk for it in shipped_items)).update(
             step=Step.SHIPPED, updated_at=now)
         numbers = defaultdict(list)
         for it in shipped_items:

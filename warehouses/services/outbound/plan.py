@@ -26,6 +26,8 @@ from warehouses import selectors
 from warehouses.models import BatchOrder, HandoverMode, OutboundBatch, RoutingRule, Step
 from warehouses.services.routing import RoutingDecision, RoutingSnapshot, order_route
 
+from .bulk import any_of
+
 MAX_BATCH_ORDERS = 20_000
 ENTRY_STATUSES = (OrderStatus.APPROVED, OrderStatus.ALLOCATED)
 ACTIVE_STEPS = (Step.ALLOCATED, Step.WAVED, Step.TRACKED)
@@ -45,7 +47,7 @@ def lines_attach(orders: list[Order]) -> None:
     """Give each order ``order.lines.all()`` (by line number) with each line's SKU — one
     query for the lines, one for their SKUs, every line of a SKU sharing one instance
     (``select_related`` builds a SKU object per line: half the cost of loading them)."""
-    lines = list(OrderLine.objects.filter(order_id__in=[o.pk for o in orders])
+    lines = list(OrderLine.objects.filter(order_id__in=any_of(o.pk for o in orders))
                  .order_by("order_id", "line_no"))
     skus = Sku.objects.in_bulk({ln.sku_id for ln in lines if ln.sku_id})
     by_order: dict[int, list[OrderLine]] = defaultdict(list)
@@ -102,7 +104,7 @@ def planned_decision(order: Order, plan: dict, *, digest: str,
 
 
 def orders_for_batch(ids: list[int]) -> list[Order]:
-    orders = list(Order.objects.filter(pk__in=ids).select_related("warehouse", "shop")
+    orders = list(Order.objects.filter(pk__in=any_of(ids)).select_related("warehouse", "shop")
                   .defer(*UNPLANNED_JSON).order_by("-priority_score", "paid_at", "id"))
     lines_attach(orders)
     return orders
@@ -144,7 +146,7 @@ def approval_levels(order_ids: list[int]) -> dict[int, dict]:
 
 def _busy(order_ids: list[int]) -> dict[int, int]:
     """Orders already held by another batch that is running or not rolled back."""
-    return dict(BatchOrder.objects.filter(order_id__in=order_ids, step__in=ACTIVE_STEPS)
+    return dict(BatchOrder.objects.filter(order_id__in=any_of(order_ids), step__in=ACTIVE_STEPS)
                 .values_list("order_id", "batch_id"))
 
 
@@ -209,7 +211,7 @@ def _resolve_oids(oids) -> list[int]:
     if bad:
         raise ValidationFailed(_("%(n)d invalid oid(s)") % {"n": len(bad)}, code="invalid_oid",
                                details={"oids": bad[:50]})
-    found = dict(Order.objects.filter(oid__in=parsed).values_list("oid", "pk"))
+    found = dict(Order.objects.filter(oid__in=any_of(parsed, "uuid")).values_list("oid", "pk"))
     missing = [str(o) for o in parsed if o not in found]
     if missing:
         raise ValidationFailed(_("%(n)d unknown order(s)") % {"n": len(missing)}, code="order_not_found",
