@@ -160,6 +160,29 @@ def items_save_many(items, fields: tuple[str, ...] = ("step", "error_code", "err
                 params=(timezone.now(),))
 
 
+_EVENT_COLUMNS = {"id", "order_id", "type", "actor_id", "source", "occurred_at", "payload"}
+
+
+def _events(rows, user, source: str) -> list[OrderEvent]:
+    """Unsaved ``OrderEvent`` rows, built with positional values (Django's fast path, the
+    one ``from_db`` takes: a third of the keyword path's cost), ``event.order`` cached."""
+    names = [f.attname for f in OrderEvent._meta.concrete_fields]
+    if set(names) != _EVENT_COLUMNS:  # the model changed: the plain way
+        return [OrderEvent(order=o, type=t, actor=user, source=source, payload=p)
+                for o, t, p in rows]
+    values = dict.fromkeys(names)
+    values.update(actor_id=user.pk if user is not None else None, source=source)
+    events = []
+    for o, t, p in rows:
+        values["order_id"], values["type"], values["payload"] = o.pk, t, p
+        event = OrderEvent(*values.values())
+        event._state.fields_cache["order"] = o
+        if user is not None:
+            event._state.fields_cache["actor"] = user
+        events.append(event)
+    return events
+
+
 def order_events_record_many(*, rows: list[tuple[Order, str, dict]], actor=None,
                              source: str = "outbound") -> list[OrderEvent]:
     """``order_event_record`` for many events: one INSERT, then the hooks."""
@@ -167,8 +190,7 @@ def order_events_record_many(*, rows: list[tuple[Order, str, dict]], actor=None,
     if not rows:
         return []
     user = actor if getattr(actor, "is_authenticated", False) else None
-    events = model_insert_many(
-        [OrderEvent(order=o, type=t, actor=user, source=source, payload=p) for o, t, p in rows])
+    events = model_insert_many(_events(rows, user, source))
     hooks.events_recorded_many([(rows[i][0], event) for i, event in enumerate(events)])
     return events
 

@@ -33,6 +33,10 @@ ENTRY_STATUSES = (OrderStatus.APPROVED, OrderStatus.ALLOCATED)
 ACTIVE_STEPS = (Step.ALLOCATED, Step.WAVED, Step.TRACKED)
 # Order JSON documents neither planning nor allocation reads (``routing`` they do).
 UNPLANNED_JSON = ("priority_breakdown", "invoice_request")
+# What planning reads of an order (and routing: the receiver's place); the rest of the
+# row — amounts, dates, texts — is not loaded.
+PLANNED_FIELDS = ("id", "oid", "status", "refund_status", "priority_score", "paid_at",
+                  "receiver_province", "receiver_city", "routing", "warehouse")
 
 
 def carrier_for(*, batch_carrier: str, warehouse, lines) -> str:
@@ -104,8 +108,8 @@ def planned_decision(order: Order, plan: dict, *, digest: str,
 
 
 def orders_for_batch(ids: list[int]) -> list[Order]:
-    orders = list(Order.objects.filter(pk__in=any_of(ids)).select_related("warehouse", "shop")
-                  .defer(*UNPLANNED_JSON).order_by("-priority_score", "paid_at", "id"))
+    orders = list(Order.objects.filter(pk__in=any_of(ids)).select_related("warehouse")
+                  .only(*PLANNED_FIELDS).order_by("-priority_score", "paid_at", "id"))
     lines_attach(orders)
     return orders
 
