@@ -58,6 +58,7 @@ from warehouses.services.stock import stock_levels_lock
 
 from .bulk import (
     Move,
+    any_of,
     items_save_many,
     orders_lock_many,
     orders_transition_many,
@@ -125,7 +126,10 @@ def outbound_batch_run(*, batch_id: int) -> OutboundBatch:
     """The background run (also used synchronously by tests and the benchmark)."""
     known: dict = {}  # orders this run moved to picking → (instance, row version)
     try:
-        while _allocate_and_wave_chunk(batch_id, known):
+        for ids in _planned_chunks(batch_id):
+            _allocate_and_wave_chunk(batch_id, known, ids)
+            _hook("chunk")
+        while _allocate_and_wave_chunk(batch_id, known):  # any planned meanwhile (a retry)
             _hook("chunk")
         auto = OutboundBatch.objects.filter(pk=batch_id, handover=HandoverMode.AUTO).exists()
         # Waves go in groups of about CHUNK orders (in wave order): one carrier call per
@@ -184,12 +188,25 @@ def _groups(waves: list[tuple[int, int]]) -> list[list[int]]:
 # ------------------------------------------------------------------ 1. allocate + wave
 
 
-def _allocate_and_wave_chunk(batch_id: int, known: dict) -> bool:
+def _planned_chunks(batch_id: int) -> list[list[int]]:
+    """The batch's planned orders in execution order (planned warehouse, then priority), in
+    chunks of :data:`CHUNK` — read once per run: ordering by a key inside the plan document
+    at every chunk reads every remaining plan again.  Each chunk checks its step again."""
+    ids = list(BatchOrder.objects.filter(batch_id=batch_id, step=Step.PLANNED)
+               .order_by("plan__warehouse", "-priority_score", "id").values_list("pk", flat=True))
+    return [ids[start:start + CHUNK] for start in range(0, len(ids), CHUNK)]
+
+
+def _allocate_and_wave_chunk(batch_id: int, known: dict, ids: list[int] | None = None) -> bool:
+    """Allocate and wave the chunk ``ids`` (default: the next :data:`CHUNK` planned orders);
+    ``False`` when there was nothing to do."""
     with transaction.atomic():
         batch = _executing(batch_id)
-        items = list(BatchOrder.objects.filter(batch=batch, step=Step.PLANNED)
-                     .defer("entry")  # written afresh below
-                     .order_by("plan__warehouse", "-priority_score", "id")[:CHUNK])
+        items = BatchOrder.objects.filter(batch=batch, step=Step.PLANNED).defer("entry")  # rewritten
+        if ids is not None:
+            items = list(items.filter(pk__in=any_of(ids)))
+        else:
+            items = list(items.order_by("plan__warehouse", "-priority_score", "id")[:CHUNK])
         if not items:
             return False
         by_order = {it.order_id: it for it in items}
