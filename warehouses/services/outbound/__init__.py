@@ -10,6 +10,7 @@ tracking numbers — and can be rolled back.
 * ``waves``     — wave templates and caps, pick-list aggregation (pure)
 * ``documents`` — label and pick-list PDFs (reportlab)
 * ``bulk``      — set-based transitions, events and stock moves used by the steps
+* ``gcpause``   — the cyclic garbage collector paused while a batch step runs
 """
 
 from .execute import outbound_batch_execute, outbound_batch_run

@@ -66,6 +66,7 @@ from .bulk import (
     stock_reserve_many,
 )
 from .carrier_steps import fail_items, label_waves, track_waves
+from .gcpause import gc_paused
 from .handover import handover_wave
 from .plan import (
     UNPLANNED_JSON,
@@ -124,6 +125,11 @@ def outbound_batch_execute(*, batch_id: int, actor=None, source: str = "api") ->
 
 def outbound_batch_run(*, batch_id: int) -> OutboundBatch:
     """The background run (also used synchronously by tests and the benchmark)."""
+    with gc_paused():
+        return _run(batch_id)
+
+
+def _run(batch_id: int) -> OutboundBatch:
     known: dict = {}  # orders this run moved to picking → (instance, row version)
     try:
         for ids in _planned_chunks(batch_id):

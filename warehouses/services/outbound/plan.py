@@ -27,6 +27,7 @@ from warehouses.models import BatchOrder, HandoverMode, OutboundBatch, RoutingRu
 from warehouses.services.routing import RoutingDecision, RoutingSnapshot, order_route
 
 from .bulk import any_of
+from .gcpause import gc_paused
 
 MAX_BATCH_ORDERS = 20_000
 ENTRY_STATUSES = (OrderStatus.APPROVED, OrderStatus.ALLOCATED)
@@ -246,15 +247,16 @@ def outbound_batch_create(*, oids=None, filter: dict | None = None, actor=None,
     if len(ids) > MAX_BATCH_ORDERS:
         raise ValidationFailed(_("a batch holds at most %(n)d orders") % {"n": MAX_BATCH_ORDERS},
                                code="batch_too_large")
-    orders = orders_for_batch(ids)
-    plans = plan_orders(orders, batch_carrier=carrier)
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    with transaction.atomic():
-        batch = OutboundBatch.objects.create(name=name[:128], source=source, filter=filter or {},
-                                             carrier=carrier, handover=handover,
-                                             created_by=user, total=len(orders))
-        model_insert_many([
-            BatchOrder(batch=batch, order=o, plan=plans[o.pk], priority_score=o.priority_score,
-                       step=Step.BLOCKED if plans[o.pk]["blockers"] else Step.PLANNED)
-            for o in orders])
+    with gc_paused():
+        orders = orders_for_batch(ids)
+        plans = plan_orders(orders, batch_carrier=carrier)
+        user = actor if getattr(actor, "is_authenticated", False) else None
+        with transaction.atomic():
+            batch = OutboundBatch.objects.create(
+                name=name[:128], source=source, filter=filter or {}, carrier=carrier,
+                handover=handover, created_by=user, total=len(orders))
+            model_insert_many([
+                BatchOrder(batch=batch, order=o, plan=plans[o.pk], priority_score=o.priority_score,
+                           step=Step.BLOCKED if plans[o.pk]["blockers"] else Step.PLANNED)
+                for o in orders])
     return batch
