@@ -124,23 +124,40 @@ def rows_update(*, table: str, rows: list[dict], columns: dict[str, str], set_sq
         return cursor.rowcount
 
 
-def orders_save_many(*, moves: list[Move], now=None, routing: bool = False) -> None:
+def orders_save_many(*, moves: list[Move], now=None, routing: bool = False,
+                     routing_from: dict[int, int] | None = None) -> None:
     """Write status/warehouse/carrier/tracking (and ``routing``) of moved orders in one
-    statement, only where the status is still the one we moved from (optimistic check)."""
+    statement, only where the status is still the one we moved from (optimistic check).
+    ``routing_from``: orders (pk → batch order pk) whose ``routing`` is their batch plan's
+    — copied by the database, not sent."""
     if not moves:
         return
     now = now or timezone.now()
-    rows = [{"id": m.order.pk, "prev": m.from_status, "status": m.order.status,
-             "wh": m.order.warehouse_id, "carrier": m.order.carrier, "tn": m.order.tracking_no,
-             **({"routing": m.order.routing} if routing else {})} for m in moves]
+    routing_from = routing_from or {}
+    rows = []
+    for m in moves:
+        row = {"id": m.order.pk, "prev": m.from_status, "status": m.order.status,
+               "wh": m.order.warehouse_id, "carrier": m.order.carrier, "tn": m.order.tracking_no}
+        if m.order.pk in routing_from:
+            row["item"] = routing_from[m.order.pk]
+        elif routing:
+            row["routing"] = m.order.routing
+        rows.append(row)
     columns = {"id": "bigint", "prev": "text", "status": "text", "wh": "bigint",
-               "carrier": "text", "tn": "text", **({"routing": "jsonb"} if routing else {})}
+               "carrier": "text", "tn": "text", **({"routing": "jsonb"} if routing else {}),
+               **({"item": "bigint"} if routing_from else {})}
     set_sql = ("status = v.status, warehouse_id = v.wh, carrier = v.carrier, "
-               "tracking_no = v.tn, updated_at = %s" + (", routing = v.routing" if routing else ""))
+               "tracking_no = v.tn, updated_at = %s")
+    source = "jsonb_to_recordset(%s::jsonb) AS v({spec})"
+    if routing_from:
+        set_sql += ", routing = COALESCE(v.routing, b.plan -> 'routing')"
+        source += " LEFT JOIN warehouses_batchorder b ON b.id = v.item"
+    elif routing:
+        set_sql += ", routing = v.routing"
     with connection.cursor() as cursor:
         spec = ", ".join(f"{k} {t}" for k, t in columns.items())
         cursor.execute(
-            f"UPDATE orders_order t SET {set_sql} FROM jsonb_to_recordset(%s::jsonb) AS v({spec}) "
+            f"UPDATE orders_order t SET {set_sql} FROM {source.format(spec=spec)} "
             "WHERE t.id = v.id AND t.status = v.prev", [now, to_json(rows)])
         if cursor.rowcount != len(moves):
             raise Conflict(_("orders changed concurrently during a batch step"),
@@ -197,13 +214,15 @@ def order_events_record_many(*, rows: list[tuple[Order, str, dict]], actor=None,
 
 def orders_transition_many(*, moves: list[Move], name: str, actor=None,
                            source: str = "outbound", extra_events=None, save: bool = True,
-                           unsaved: dict[int, str] | None = None) -> list[Move]:
+                           unsaved: dict[int, str] | None = None,
+                           routing_from: dict[int, int] | None = None) -> list[Move]:
     """Apply transition ``name`` to every (locked) order of ``moves``; all or nothing.
 
     Two transitions in a row in one transaction (``allocate`` then ``start_picking``) may
     write the orders once: the first with ``save=False`` (events and hooks as usual, the
     row not written yet), the second with ``unsaved`` = {pk: status the row still has},
-    which writes the final status (and ``routing``) guarded by that status."""
+    which writes the final status (and ``routing``; ``routing_from``: see
+    ``orders_save_many``) guarded by that status."""
     _require_transaction()
     if not moves:
         return []
@@ -219,7 +238,7 @@ def orders_transition_many(*, moves: list[Move], name: str, actor=None,
     if unsaved:
         saving = [Move(order=m.order, from_status=unsaved.get(m.order.pk, m.from_status))
                   for m in moves]
-        orders_save_many(moves=saving, routing=True)
+        orders_save_many(moves=saving, routing=True, routing_from=routing_from)
     elif save:
         orders_save_many(moves=moves, routing=name == "allocate")
     rows = []

@@ -24,10 +24,12 @@ A worker killed anywhere resumes from the recorded steps: nothing is done twice.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -203,16 +205,31 @@ def _planned_chunks(batch_id: int) -> list[list[int]]:
     return [ids[start:start + CHUNK] for start in range(0, len(ids), CHUNK)]
 
 
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value  # jsonb comes as text
+
+
+def _planned_items(batch, ids: list[int] | None) -> list[BatchOrder]:
+    """The chunk's planned batch orders, each plan without its routing explanation (the
+    database copies that to the order itself) but with the routing's deciding rule."""
+    qs = (BatchOrder.objects.filter(batch=batch, step=Step.PLANNED).defer("entry", "plan")
+          .annotate(plan_lite=RawSQL("warehouses_batchorder.plan - 'routing'", ()),
+                    planned_rule=RawSQL("warehouses_batchorder.plan -> 'routing' -> 'rule'", ())))
+    if ids is not None:
+        items = list(qs.filter(pk__in=any_of(ids)))
+    else:
+        items = list(qs.order_by("plan__warehouse", "-priority_score", "id")[:CHUNK])
+    for it in items:
+        it.plan, it.planned_rule = _json(it.plan_lite) or {}, _json(it.planned_rule)
+    return items
+
+
 def _allocate_and_wave_chunk(batch_id: int, known: dict, ids: list[int] | None = None) -> bool:
     """Allocate and wave the chunk ``ids`` (default: the next :data:`CHUNK` planned orders);
     ``False`` when there was nothing to do."""
     with transaction.atomic():
         batch = _executing(batch_id)
-        items = BatchOrder.objects.filter(batch=batch, step=Step.PLANNED).defer("entry")  # rewritten
-        if ids is not None:
-            items = list(items.filter(pk__in=any_of(ids)))
-        else:
-            items = list(items.order_by("plan__warehouse", "-priority_score", "id")[:CHUNK])
+        items = _planned_items(batch, ids)
         if not items:
             return False
         by_order = {it.order_id: it for it in items}
@@ -225,12 +242,13 @@ def _allocate_and_wave_chunk(batch_id: int, known: dict, ids: list[int] | None =
             item.entry = {"status": o.status, "warehouse": o.warehouse_id, "routing": o.routing}
         orders.sort(key=lambda o: (-o.priority_score, o.paid_at or o.created_at, o.pk))
         to_allocate = _check_orders(orders, by_order)
-        allocated = _reserve(batch, to_allocate, by_order)
+        allocated, from_plan = _reserve(batch, to_allocate, by_order)
         entered_allocated = {o.pk for o in orders} - {o.pk for o in to_allocate}
         ready = [o for o in orders if o.pk in entered_allocated
                  and by_order[o.pk].step == Step.PLANNED
                  and o.status == OrderStatus.ALLOCATED] + allocated
-        _wave(batch, ready, by_order, unsaved={o.pk: OrderStatus.APPROVED for o in allocated})
+        _wave(batch, ready, by_order, unsaved={o.pk: OrderStatus.APPROVED for o in allocated},
+              routing_from=from_plan)
         if ready:  # the handover may reuse them while nobody else writes them
             versions = orders_versions([o.pk for o in ready])
             known.update((o.pk, (o, versions[o.pk])) for o in ready)
@@ -255,10 +273,13 @@ def _check_orders(orders, by_order) -> list:
     return ok
 
 
-def _reserve(batch, orders, by_order) -> list:
-    """Route (in memory, on locked stock rows) and reserve; ``approved → allocated``."""
+def _reserve(batch, orders, by_order) -> tuple[list, dict[int, int]]:
+    """Route (in memory, on locked stock rows) and reserve; ``approved → allocated``.
+    Returns the allocated orders, and those executed as planned (order pk → batch order
+    pk): their routing explanation is the plan's, copied by the database when the rows
+    are written — in memory ``routing`` holds only the rule, warehouse and packages."""
     if not orders:
-        return []
+        return [], {}
     sku_ids = {ln.sku_id for o in orders for ln in o.lines.all() if ln.sku_id}
     snapshot = RoutingSnapshot.load(sku_ids=sku_ids, levels={})
     keys = [(w.pk, s) for w in snapshot.warehouses for s in sorted(sku_ids)]
@@ -268,11 +289,15 @@ def _reserve(batch, orders, by_order) -> list:
     reservations, moves = [], []
     rules = list(RoutingRule.objects.filter(active=True).order_by("priority", "id"))
     digest = routing_digest(rules, snapshot.warehouses)
+    from_plan = {}
     for o in orders:
-        plan = by_order[o.pk].plan or {}
-        decision = planned_decision(o, plan, digest=digest, snapshot=snapshot)
+        item = by_order[o.pk]
+        decision = planned_decision(o, item.plan or {}, rule=item.planned_rule, digest=digest,
+                                    snapshot=snapshot)
         if decision is not None:
-            routing = plan["routing"]
+            routing = {"rule": decision.rule, "warehouse": decision.warehouse.code,
+                       "packages": item.plan["packages"]}
+            from_plan[o.pk] = item.pk
         else:
             try:
                 decision = order_route(order=o, snapshot=snapshot, rules=rules)
@@ -293,7 +318,7 @@ def _reserve(batch, orders, by_order) -> list:
     orders_transition_many(moves=moves, name="allocate", source=SOURCE, save=False)
     for m in moves:
         by_order[m.order.pk].step = Step.ALLOCATED
-    return [m.order for m in moves]
+    return [m.order for m in moves], from_plan
 
 
 def _parcel_drafts(batch, orders, by_order) -> list[ParcelDraft]:
@@ -318,10 +343,11 @@ def _parcel_drafts(batch, orders, by_order) -> list[ParcelDraft]:
     return drafts
 
 
-def _wave(batch, orders, by_order, unsaved: dict[int, str]) -> None:
+def _wave(batch, orders, by_order, unsaved: dict[int, str], routing_from: dict[int, int]) -> None:
     """Waves + pick lists for allocated orders, then ``allocated → picking``.
     ``unsaved``: orders allocated in this transaction whose row is not written yet (pk →
-    the status it still has); ``start_picking`` writes them."""
+    the status it still has); ``start_picking`` writes them (``routing_from``: see
+    ``_reserve``)."""
     if not orders:
         return
     drafts = _parcel_drafts(batch, orders, by_order)
@@ -356,7 +382,8 @@ def _wave(batch, orders, by_order, unsaved: dict[int, str]) -> None:
     model_insert_many(picks)
     moves = [Move(order=o, payload={"batch": batch.pk, "waves": wave_of_order[o.pk]})
              for o in orders]
-    orders_transition_many(moves=moves, name="start_picking", source=SOURCE, unsaved=unsaved)
+    orders_transition_many(moves=moves, name="start_picking", source=SOURCE, unsaved=unsaved,
+                           routing_from=routing_from)
     for o in orders:
         by_order[o.pk].step = Step.WAVED
 

@@ -79,19 +79,19 @@ def routing_digest(rules, warehouses) -> str:
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
-def planned_decision(order: Order, plan: dict, *, digest: str,
+def planned_decision(order: Order, plan: dict, *, rule: dict | None, digest: str,
                      snapshot: RoutingSnapshot) -> RoutingDecision | None:
     """The plan's routing of ``order`` when it still holds — same rules and warehouses,
     the same lines, every package's units available on the (locked) ``snapshot`` and its
     warehouse's capacity not used up — so execution need not route the order again.
+    ``rule``: the deciding rule of the plan's routing (``None``: the plan has none).
     ``None``: route it again."""
-    routing = plan.get("routing")
-    if not routing or plan.get("digest") != digest:
+    if not rule or plan.get("digest") != digest or not plan.get("packages"):
         return None
     lines = {ln.line_no: ln for ln in order.lines.all() if ln.refund_status != RefundStatus.REFUNDED}
     by_code = {w.code: w for w in snapshot.warehouses}
     packages, need, planned = [], defaultdict(int), set()
-    for pkg in routing["packages"]:
+    for pkg in plan["packages"]:
         w = by_code.get(pkg["warehouse"])
         if w is None or snapshot.capacity_left.get(w.pk, 0) <= 0:
             return None
@@ -104,8 +104,7 @@ def planned_decision(order: Order, plan: dict, *, digest: str,
         packages.append((w, mine))
     if planned != set(lines) or any(snapshot.available[k] < q for k, q in need.items()):
         return None
-    return RoutingDecision(rule=routing["rule"], packages=packages, candidates=[],
-                           receiver=routing.get("receiver") or {})
+    return RoutingDecision(rule=rule, packages=packages, candidates=[])
 
 
 def orders_for_batch(ids: list[int]) -> list[Order]:
