@@ -97,6 +97,21 @@ def test_bad_documents_are_still_refused_at_once(admin_api, broker):
     assert queued(broker) == 0
 
 
+def test_a_broker_outage_still_accepts_and_the_scheduled_run_ingests(admin_api, broker, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
+    make_platform_shop("taobao")
+
+    def down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(inbound_documents_drain_task, "send", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_async(admin_api, "taobao", taobao_doc("580000000000000001"), "tb-flagship")
+    assert response.status_code == 202 and queued(broker) == 0
+    inbound_documents_drain_task.fn()  # what the scheduler runs every 30 s
+    assert Order.objects.filter(channel_order_id="580000000000000001").exists()
+
+
 def test_other_preferences_alone_keep_the_synchronous_answer(admin_api):
     make_platform_shop("taobao")
     response = post_async(admin_api, "taobao", taobao_doc("520000000000000001"), "tb-flagship",
