@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from rest_framework import serializers
 
-from channels_adapters.models import InboundMessage
+from channels_adapters.models import InboundMessage, Outcome
 
 
 class InboundMessageStatusSerializer(serializers.ModelSerializer):
@@ -16,6 +17,7 @@ class InboundMessageStatusSerializer(serializers.ModelSerializer):
     """
 
     message_id = serializers.IntegerField(source="pk", read_only=True)
+    error = serializers.SerializerMethodField()
     oid = serializers.SerializerMethodField()
     status_url = serializers.SerializerMethodField()
 
@@ -24,6 +26,13 @@ class InboundMessageStatusSerializer(serializers.ModelSerializer):
         fields = ["message_id", "platform", "kind", "shop_code", "channel_order_id", "outcome", "error",
                   "received_at", "processed_at", "oid", "status_url"]
         read_only_fields = fields
+
+    def get_error(self, row: InboundMessage) -> str:
+        """A refusal's ``code: message``; a failure's internals stay in the admin."""
+        if row.outcome == Outcome.FAILED:
+            return "ingest_failed: " + gettext("the document could not be ingested; it is in the "
+                                               "dead-letter list")
+        return row.error
 
     def get_oid(self, row: InboundMessage) -> str | None:
         return str(row.order.oid) if row.order_id else None

@@ -162,6 +162,9 @@ def test_a_page_failure_leaves_one_dead_letter_and_replay_applies_it(admin_api, 
     failed = InboundMessage.objects.get(outcome="failed")
     assert failed.channel_order_id == "540000000000000002" and "refused by test trigger" in failed.error
     assert inbound_documents_run_page() == 0  # a dead letter is not taken again by itself
+    status = admin_api.get(f"/api/v1/channels/messages/{failed.pk}/").json()
+    assert status["outcome"] == "failed" and status["error"].startswith("ingest_failed: ")
+    assert "trigger" not in status["error"]  # database internals stay in the admin
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER test_refuse_order ON orders_order")
