@@ -13,8 +13,11 @@ Floor, measured in the same run: bulk SQL that writes the *same rows* the run wr
 COPY of every inserted row (batch orders, waves with their PDF bytes, parcels, pick-list
 lines, reservations, carrier waybills, order events, outbox events) into empty twins of
 the tables (``LIKE … INCLUDING ALL``: same indexes and unique constraints), the
-reservations deleted again, and the three status UPDATEs of every order and the stock
-counter UPDATEs as ``UPDATE … FROM unnest(…)`` — in one transaction, rolled back.
+reservations deleted again, and the status UPDATEs of every order and the stock counter
+UPDATEs as ``UPDATE … FROM unnest(…)`` — in one transaction, rolled back.  The run
+writes each order row twice (``approved → allocated → picking`` is one UPDATE since the
+allocate step writes the row once, then ``shipped``), so the floor does two order
+UPDATEs (it did three while the run wrote the row three times).
 ratio = run / floor.  seed_ratio = orders/s / (500 orders / 180 s), the seed's figure.
 """
 
@@ -157,7 +160,7 @@ def floor_run(batch_id: int) -> float:
             for order_id, line_id, sku_id, qty in lines:
                 copy.write_row((order_id, line_id, wh.get(order_id, 1), sku_id, qty, now))
         cursor.execute("DELETE FROM f_res")
-        for status in ("allocated", "picking", "shipped"):
+        for status in ("picking", "shipped"):  # the run's two writes of each order row
             cursor.execute("UPDATE orders_order o SET status = v.s, updated_at = now() "
                            "FROM unnest(%s::bigint[], %s::text[]) AS v(id, s) WHERE o.id = v.id",
                            [order_ids, [status] * len(order_ids)])
