@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,24 +62,44 @@ def any_of(values, sqltype: str = "bigint") -> RawSQL:
     return RawSQL(f"SELECT unnest(%s::{sqltype}[])", (list(values),))
 
 
-def model_copy_many(objs: list) -> None:
-    """INSERT many unsaved instances of one model with ``COPY`` — the fastest way in (a
-    JSON document per row is parsed once, no statement text to build) for rows whose ids
-    nobody needs back; ids come from the sequence.  (10,000 batch plans: 1.6 → 0.8 s.)"""
+def model_copy_many(objs: list, *, with_ids: bool = False) -> list:
+    """INSERT many unsaved instances of one model with ``COPY`` — the fastest way in (no
+    statement text to build and parse, each JSON document parsed once).  ``with_ids``:
+    the ids are taken from the sequence first (in list order) and set on the objects;
+    else the database assigns them and nobody learns them.  (10,000 batch plans:
+    1.6 → 0.8 s.)"""
     if not objs:
-        return
+        return objs
     meta = type(objs[0])._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    documents = {i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"}
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if with_ids or f is not pk]
+    if with_ids:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                           "FROM generate_series(1, %s)", [meta.db_table, pk.column, len(objs)])
+            for obj, (value,) in zip(objs, cursor.fetchall(), strict=True):
+                setattr(obj, pk.attname, value)
+    plain = [(i, f.attname) for i, f in enumerate(fields)
+             if type(f).pre_save is Field.pre_save]
+    other = [(i, f) for i, f in enumerate(fields) if type(f).pre_save is not Field.pre_save]
+    documents = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
     columns = ", ".join(f'"{f.column}"' for f in fields)
     with connection.cursor() as cursor, \
             cursor.cursor.copy(f'COPY "{meta.db_table}" ({columns}) FROM STDIN') as copy:
         for obj in objs:
-            row = [f.pre_save(obj, add=True) for f in fields]
+            row = [None] * len(fields)
+            for i, attname in plain:
+                row[i] = getattr(obj, attname)
+            for i, f in other:
+                row[i] = f.pre_save(obj, add=True)
             for i in documents:
                 if row[i] is not None:
                     row[i] = to_json(row[i])
             copy.write_row(row)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = "default"
+    return objs
 
 
 def _require_transaction() -> None:
@@ -227,7 +248,7 @@ def order_events_record_many(*, rows: list[tuple[Order, str, dict]], actor=None,
     if not rows:
         return []
     user = actor if getattr(actor, "is_authenticated", False) else None
-    events = model_insert_many(_events(rows, user, source))
+    events = model_copy_many(_events(rows, user, source), with_ids=True)
     hooks.events_recorded_many([(rows[i][0], event) for i, event in enumerate(events)])
     return events
 
