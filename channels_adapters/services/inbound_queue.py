@@ -42,8 +42,10 @@ PAGE = 100
 KICK = "inbound-documents"
 RUN_BUDGET_SECONDS = 20.0
 # After a short page the run waits this long for more documents before it looks again
-# (documents arriving one per request then go in pages, not one by one); an empty look ends it.
-LINGER_SECONDS = 0.05
+# (documents arriving one per request then go in pages, not one by one); an empty look ends
+# it.  Longer: bigger pages, less CPU per document (0.05 → 0.15 s saved about 0.6 ms of
+# worker + database CPU per document at 200/s), more latency for each document.
+LINGER_SECONDS = 0.1
 
 
 def native_document_accept(*, platform_name: str, shop_code: str, body: bytes,
