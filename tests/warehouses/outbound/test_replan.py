@@ -114,9 +114,14 @@ def test_planning_reads_no_order_one_by_one(three_warehouses):
 def test_handover_reuses_the_run_orders_unless_written_since(three_warehouses, monkeypatch):
     """The auto handover reuses the orders the run moved to picking; one written by another
     transaction meanwhile is loaded again, so its shipped event shows the change."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from channels_adapters.subscribers.models import OutboxEvent
     from warehouses.services.outbound import bulk as bulk_module
     from warehouses.services.outbound import handover as handover_module
+
+    from .test_statements import ONE_ORDER
 
     orders = make_orders(12)
     changed = orders[3]
@@ -137,8 +142,11 @@ def test_handover_reuses_the_run_orders_unless_written_since(three_warehouses, m
     monkeypatch.setattr(execute_module, "after_commit_hook", write_meanwhile)
     monkeypatch.setattr(handover_module, "orders_lock_many", spy)
     monkeypatch.setattr(bulk_module, "orders_lock_many", spy)
-    batch = outbound_batch_run(batch_id=batch.pk)
+    with CaptureQueriesContext(connection) as run:
+        batch = outbound_batch_run(batch_id=batch.pk)
     assert batch.status == "done", batch.error
+    # Reused orders carry only what allocation loaded: nothing is read one order at a time.
+    assert not [q["sql"] for q in run.captured_queries if ONE_ORDER.search(q["sql"])]
     assert loaded == [changed.pk]
     shipped = {e.oid: e.data for e in OutboxEvent.objects.filter(type="order.shipped")}
     assert len(shipped) == 12

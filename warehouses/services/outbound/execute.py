@@ -71,7 +71,7 @@ from .carrier_steps import fail_items, label_waves, track_waves
 from .gcpause import gc_paused
 from .handover import handover_wave
 from .plan import (
-    UNPLANNED_JSON,
+    UNALLOCATED_FIELDS,
     carrier_for,
     lines_attach,
     planned_decision,
@@ -233,7 +233,7 @@ def _allocate_and_wave_chunk(batch_id: int, known: dict, ids: list[int] | None =
         if not items:
             return False
         by_order = {it.order_id: it for it in items}
-        orders = orders_lock_many(ids=list(by_order), defer=UNPLANNED_JSON)
+        orders = orders_lock_many(ids=list(by_order), defer=UNALLOCATED_FIELDS)
         lines_attach(orders)
         for o in orders:
             item = by_order[o.pk]

@@ -34,6 +34,12 @@ ENTRY_STATUSES = (OrderStatus.APPROVED, OrderStatus.ALLOCATED)
 ACTIVE_STEPS = (Step.ALLOCATED, Step.WAVED, Step.TRACKED)
 # Order JSON documents neither planning nor allocation reads (``routing`` they do).
 UNPLANNED_JSON = ("priority_breakdown", "invoice_request")
+# What allocation (and the events it writes, and the handover that reuses its orders)
+# never reads of an order: not loaded.
+UNALLOCATED_FIELDS = UNPLANNED_JSON + (
+    "receiver_name", "receiver_phone", "receiver_district", "receiver_address",
+    "receiver_masked", "buyer_message", "seller_memo", "channel_modified_at",
+    "channel_created_at", "tax_amount", "presale", "cross_border", "customer")
 # What planning reads of an order (and routing: the receiver's place); the rest of the
 # row — amounts, dates, texts — is not loaded.
 PLANNED_FIELDS = ("id", "oid", "status", "refund_status", "priority_score", "paid_at",
