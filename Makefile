@@ -33,7 +33,7 @@ test: install
 	$(BIN)/python -m pytest
 
 bench: install
-	@set -e; for script in bench/*.py; do \
+	@set -e; for script in bench/[!_]*.py; do \
 		echo "== $$script"; $(BIN)/python $$script --quick; \
 	done
 
