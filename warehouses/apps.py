@@ -16,7 +16,7 @@ class WarehousesConfig(AppConfig):
             approve_for_status_change_many,
             four_eyes_guard,
         )
-        from .services.outbound.bulk import release_for_status_change_many
+        from .services.outbound.bulk_stock import release_for_status_change_many
         from .services.scoring import score_for_status_change, score_for_status_change_many
 
         # Order matters: stock first, then the score, then approval (which may transition).

@@ -65,8 +65,8 @@ from .bulk import (
     orders_lock_many,
     orders_transition_many,
     orders_versions,
-    stock_reserve_many,
 )
+from .bulk_stock import stock_reserve_many
 from .carrier_steps import fail_items, label_waves, track_waves
 from .gcpause import gc_paused
 from .handover import handover_wave
