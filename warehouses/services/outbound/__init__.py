@@ -4,12 +4,15 @@ tracking numbers — and can be rolled back.
 * ``plan``      — :func:`outbound_batch_create`: a draft batch and its per-order plan
 * ``execute``   — :func:`outbound_batch_execute` (request) / :func:`outbound_batch_run`
                   (the background run: allocate + wave, tracking, labels)
+* ``wave_step`` — allocated orders → parcels, waves and pick lists (a run's chunk)
+* ``carrier_steps`` — tracking numbers and label PDFs per group of waves
 * ``handover``  — :func:`outbound_handover` (carrier pickup scan: picking → shipped)
 * ``wave_records`` — a wave's pick list recount and label data
 * ``rollback``  — :func:`outbound_batch_rollback` / :func:`outbound_batch_rollback_run`
 * ``waves``     — wave templates and caps, pick-list aggregation (pure)
 * ``documents`` — label and pick-list PDFs (reportlab)
-* ``bulk``      — set-based transitions, events and stock moves used by the steps
+* ``bulk``      — set-based transitions and events used by the steps
+* ``bulk_stock`` — set-based reserve / release / consume
 * ``gcpause``   — the cyclic garbage collector paused while a batch step runs
 """
 

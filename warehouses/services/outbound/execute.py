@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 
 from django.db import transaction
 from django.db.models.expressions import RawSQL
@@ -34,26 +33,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from core.bulk import model_insert_many
 from core.errors import DomainError, TransitionNotAllowed
 from core.tasks_util import enqueue_on_commit
 from orders.choices import OrderStatus, RefundStatus
-from orders.models import Sku
 from warehouses.carriers import CarrierError
 from warehouses.models import (
     BatchOrder,
     BatchStatus,
     HandoverMode,
     OutboundBatch,
-    Parcel,
-    PickListLine,
     Reservation,
     RoutingRule,
     Step,
-    StockLevel,
     Wave,
     WaveStatus,
-    WaveTemplate,
 )
 from warehouses.services.routing import RoutingSnapshot, order_route
 from warehouses.services.stock import stock_levels_lock
@@ -72,12 +65,11 @@ from .gcpause import gc_paused
 from .handover import handover_wave
 from .plan import (
     UNALLOCATED_FIELDS,
-    carrier_for,
     lines_attach,
     planned_decision,
     routing_digest,
 )
-from .waves import ParcelDraft, build_waves, pick_list
+from .wave_step import orders_wave
 
 logger = logging.getLogger(__name__)
 CHUNK = 1000
@@ -247,8 +239,8 @@ def _allocate_and_wave_chunk(batch_id: int, known: dict, ids: list[int] | None =
         ready = [o for o in orders if o.pk in entered_allocated
                  and by_order[o.pk].step == Step.PLANNED
                  and o.status == OrderStatus.ALLOCATED] + allocated
-        _wave(batch, ready, by_order, unsaved={o.pk: OrderStatus.APPROVED for o in allocated},
-              routing_from=from_plan)
+        orders_wave(batch, ready, by_order, unsaved={o.pk: OrderStatus.APPROVED for o in allocated},
+                    routing_from=from_plan, source=SOURCE)
         if ready:  # the handover may reuse them while nobody else writes them
             versions = orders_versions([o.pk for o in ready])
             known.update((o.pk, (o, versions[o.pk])) for o in ready)
@@ -314,78 +306,11 @@ def _reserve(batch, orders, by_order) -> tuple[list, dict[int, int]]:
                                             "rule": o.routing["rule"],
                                             "packages": o.routing["packages"], "batch": batch.pk}))
     stock_reserve_many(reservations=reservations, levels=levels)
-    # The rows are written once, by ``start_picking`` in ``_wave`` (same transaction).
+    # The rows are written once, by ``start_picking`` in ``orders_wave`` (same transaction).
     orders_transition_many(moves=moves, name="allocate", source=SOURCE, save=False)
     for m in moves:
         by_order[m.order.pk].step = Step.ALLOCATED
     return [m.order for m in moves], from_plan
-
-
-def _parcel_drafts(batch, orders, by_order) -> list[ParcelDraft]:
-    from warehouses.models import Warehouse
-
-    warehouses = {w.code: w for w in Warehouse.objects.all()}
-    drafts = []
-    for o in orders:
-        lines = {ln.line_no: ln for ln in o.lines.all()}
-        packages = (o.routing or {}).get("packages") or [
-            {"warehouse": o.warehouse.code, "lines": list(lines)}]
-        for number, pkg in enumerate(packages, start=1):
-            w = warehouses[pkg["warehouse"]]
-            pl = [lines[n] for n in pkg["lines"] if n in lines]
-            carrier = carrier_for(batch_carrier=batch.carrier, warehouse=w, lines=pl)
-            drafts.append(ParcelDraft(
-                key=(by_order[o.pk].pk, number), warehouse_id=w.pk, carrier=carrier,
-                lines=[{"line_no": ln.line_no, "sku_id": ln.sku_id, "sku": ln.sku.code,
-                        "quantity": ln.quantity} for ln in pl],
-                weight_g=sum((ln.sku.weight_g or 0) * ln.quantity for ln in pl),
-                score=o.priority_score, order_id=o.pk))
-    return drafts
-
-
-def _wave(batch, orders, by_order, unsaved: dict[int, str], routing_from: dict[int, int]) -> None:
-    """Waves + pick lists for allocated orders, then ``allocated → picking``.
-    ``unsaved``: orders allocated in this transaction whose row is not written yet (pk →
-    the status it still has); ``start_picking`` writes them (``routing_from``: see
-    ``_reserve``)."""
-    if not orders:
-        return
-    drafts = _parcel_drafts(batch, orders, by_order)
-    templates = {t.kind: t for t in WaveTemplate.objects.filter(active=True)}
-    wave_drafts = build_waves(drafts, templates)
-    sku_ids = {ln["sku_id"] for d in drafts for ln in d.lines}
-    bins = {(w, s): b for w, s, b in StockLevel.objects.filter(sku_id__in=sku_ids)
-            .values_list("warehouse_id", "sku_id", "bin_location")}
-    codes = dict(Sku.objects.filter(pk__in=sku_ids).values_list("pk", "code"))
-    seq = (Wave.objects.filter(batch=batch).order_by("-seq").values_list("seq", flat=True)
-           .first() or 0)
-    waves = []
-    for wd in wave_drafts:
-        seq += 1
-        waves.append(Wave(batch=batch, seq=seq, code=f"B{batch.pk}-W{seq:04d}",
-                          warehouse_id=wd.warehouse_id, carrier=wd.carrier, kind=wd.kind,
-                          hot_sku_id=wd.hot_sku_id, orders_count=len(wd.parcels),
-                          lines_count=wd.lines, units=sum(p.units for p in wd.parcels),
-                          weight_g=wd.weight_g))
-    model_insert_many(waves)
-    parcels, picks, wave_of_order = [], [], defaultdict(list)
-    for wave, wd in zip(waves, wave_drafts, strict=True):
-        for p in wd.parcels:
-            parcels.append(Parcel(item_id=p.key[0], package=p.key[1], wave=wave, carrier=p.carrier,
-                                  lines=p.lines, weight_g=p.weight_g))
-            wave_of_order[p.order_id].append(wave.code)
-        for position, row in enumerate(pick_list(wd, bins, codes), start=1):
-            picks.append(PickListLine(wave=wave, position=position, sku_id=row["sku_id"],
-                                      bin_location=row["bin_location"], quantity=row["quantity"],
-                                      orders_count=row["orders_count"]))
-    model_insert_many(parcels)
-    model_insert_many(picks)
-    moves = [Move(order=o, payload={"batch": batch.pk, "waves": wave_of_order[o.pk]})
-             for o in orders]
-    orders_transition_many(moves=moves, name="start_picking", source=SOURCE, unsaved=unsaved,
-                           routing_from=routing_from)
-    for o in orders:
-        by_order[o.pk].step = Step.WAVED
 
 
 def _progress(batch) -> None:
