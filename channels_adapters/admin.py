@@ -53,7 +53,7 @@ class InboundMessageAdmin(BigTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdm
     actions = ["replay"]
     fields = ["platform", "kind", "shop_code", "topic", "msg_id", "channel_order_id", "received_at",
               "signature_ok", "outcome", "error", "attempts", "seen_count", "processed_at",
-              "order_link", "headers", "body_preview"]
+              "actor", "order_link", "headers", "body_preview"]
     readonly_fields = fields
 
     @admin.display(description=_("order"))

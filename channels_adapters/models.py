@@ -60,6 +60,10 @@ class InboundMessage(models.Model):
         _("times received"), default=1, help_text=_("Copies of the same message id received")
     )
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("posted by"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="+", help_text=_("The API user who posted a document accepted for later"),
+    )
 
     class Meta:
         verbose_name = _("inbound message")

@@ -71,7 +71,7 @@ class NativeDocumentView(APIView):
         reject_oversized(request)
         if prefers_async(request):
             row = native_document_accept(platform_name=platform, shop_code=shop_code, body=request.body,
-                                         headers=headers_from_meta(request.META))
+                                         headers=headers_from_meta(request.META), actor=request.user)
             data = accepted_answer(row, request)
             return Response(data, status=status.HTTP_202_ACCEPTED,
                             headers={"Location": data["status_url"], "Preference-Applied": "respond-async",

@@ -37,22 +37,24 @@ def headers_from_meta(meta: dict) -> dict[str, str]:
 def inbound_message_build(
     *, platform: str, kind: str, body: bytes, headers: dict, shop=None, shop_code: str = "",
     topic: str = "", msg_id: str = "", channel_order_id: str = "", signature_ok: bool | None = None,
-    outcome: str = Outcome.PENDING, error: str = "", order=None,
+    outcome: str = Outcome.PENDING, error: str = "", order=None, actor=None,
 ) -> InboundMessage:
-    """An unsaved archive row (fields cut to their columns; processed when not pending)."""
+    """An unsaved archive row (fields cut to their columns; processed when not pending).
+    ``actor``: who posted a document accepted for later (it is the ingest's actor then)."""
     done = outcome != Outcome.PENDING
     return InboundMessage(
         platform=platform[:16], kind=kind, shop=shop, shop_code=(shop.code if shop else shop_code)[:64],
         topic=topic[:64], msg_id=msg_id[:191], channel_order_id=channel_order_id[:64], body=body,
         headers=headers, signature_ok=signature_ok, outcome=outcome, error=error[:4000], order=order,
         processed_at=timezone.now() if done else None, attempts=1 if done else 0,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
     )
 
 
 def inbound_message_archive(
     *, platform: str, kind: str, body: bytes, headers: dict, shop=None, shop_code: str = "",
     topic: str = "", msg_id: str = "", channel_order_id: str = "", signature_ok: bool | None = None,
-    outcome: str = Outcome.PENDING, error: str = "", order=None,
+    outcome: str = Outcome.PENDING, error: str = "", order=None, actor=None,
 ) -> tuple[InboundMessage, bool]:
     """Insert one archive row; ``(row, False)`` when the message id was seen before.
 
@@ -62,7 +64,7 @@ def inbound_message_archive(
     row = inbound_message_build(
         platform=platform, kind=kind, body=body, headers=headers, shop=shop, shop_code=shop_code,
         topic=topic, msg_id=msg_id, channel_order_id=channel_order_id, signature_ok=signature_ok,
-        outcome=outcome, error=error, order=order,
+        outcome=outcome, error=error, order=order, actor=actor,
     )
     if not msg_id:
         row.save()

@@ -73,7 +73,7 @@ def inbound_message_process(*, message_id: int) -> InboundMessage:
     Raises ``GatewayError`` after recording the failure so the actor retries;
     document errors are final (dead letter) and are not raised.
     """
-    row = InboundMessage.objects.select_related("shop").get(pk=message_id)
+    row = InboundMessage.objects.select_related("shop", "actor").get(pk=message_id)
     if row.outcome != Outcome.PENDING and row.outcome != Outcome.FAILED:
         return row
     try:
@@ -95,7 +95,8 @@ def inbound_message_process(*, message_id: int) -> InboundMessage:
                 code="order_id_mismatch",
             )
         with transaction.atomic():
-            result = order_ingest(canonical=canonical, source=f"channel:{platform.name}")
+            result = order_ingest(canonical=canonical, source=f"channel:{platform.name}",
+                                  actor=row.actor)
             inbound_message_finish(row=row, outcome=INGEST_OUTCOMES[result.outcome], order=result.order)
     except GatewayError as exc:
         inbound_message_finish(row=row, outcome=Outcome.FAILED, error=f"gateway: {exc}")

@@ -48,8 +48,8 @@ RUN_BUDGET_SECONDS = 20.0
 LINGER_SECONDS = 0.1
 
 
-def native_document_accept(*, platform_name: str, shop_code: str, body: bytes,
-                           headers: dict) -> InboundMessage:
+def native_document_accept(*, platform_name: str, shop_code: str, body: bytes, headers: dict,
+                           actor=None) -> InboundMessage:
     """Check one native document and archive it as pending; a worker ingests it.
 
     Raises (after archiving the refusal) exactly what the synchronous endpoint raises
@@ -71,7 +71,7 @@ def native_document_accept(*, platform_name: str, shop_code: str, body: bytes,
         logger.exception("native document %s/%s could not be checked", platform_name, shop_code)
         raise
     row, _ = inbound_message_archive(**archive, channel_order_id=canonical.channel_order_id,
-                                     outcome=Outcome.PENDING)
+                                     outcome=Outcome.PENDING, actor=actor)
     transaction.on_commit(documents_kick)  # at once, unless the caller holds a transaction
     return row
 
@@ -118,7 +118,7 @@ def inbound_documents_run_page(*, limit: int = PAGE) -> int:
     try:
         with transaction.atomic():
             rows = list(pending_documents().select_for_update(of=("self",), skip_locked=True)
-                        .select_related("shop").order_by("id")[:limit])
+                        .select_related("shop", "actor").order_by("id")[:limit])
             ids = [row.pk for row in rows]
             _ingest_rows(rows)
         return len(rows)
@@ -135,7 +135,7 @@ def _ingest_alone(pk: int) -> int:
     try:
         with transaction.atomic():
             row = (pending_documents().select_for_update(of=("self",), skip_locked=True)
-                   .select_related("shop").filter(pk=pk).first())
+                   .select_related("shop", "actor").filter(pk=pk).first())
             if row is None:
                 return 0
             _ingest_rows([row])
@@ -149,10 +149,10 @@ def _ingest_rows(rows: list[InboundMessage]) -> None:
     """Parse, ingest (per shop, in arrival order) and finish ``rows`` — inside the caller's
     transaction, which holds their locks."""
     finished: list[tuple[int, str, str, int | None]] = []
-    groups: dict[tuple[int | None, str], list[InboundMessage]] = {}
+    groups: dict[tuple[int | None, str, int | None], list[InboundMessage]] = {}
     for row in rows:
-        groups.setdefault((row.shop_id, row.platform), []).append(row)
-    for (_, platform_name), group in groups.items():
+        groups.setdefault((row.shop_id, row.platform, row.actor_id), []).append(row)
+    for (_, platform_name, _), group in groups.items():
         shop = group[0].shop
         if shop is None:  # accepted rows always have one; kept for rows written by hand
             finished += [(row.pk, Outcome.REJECTED, "unknown_shop", None) for row in group]
@@ -170,7 +170,7 @@ def _ingest_rows(rows: list[InboundMessage]) -> None:
         if not valid:
             continue
         results = order_ingest_many(shop=shop, canonicals=[c for _, c in valid],
-                                    source=f"channel:{platform.name}")
+                                    source=f"channel:{platform.name}", actor=group[0].actor)
         for (row, _), result in zip(valid, results, strict=True):
             finished.append((row.pk, INGEST_OUTCOMES[result.outcome], "", result.order.pk))
     _finish(finished)

@@ -48,7 +48,7 @@ def queued(broker) -> int:
 
 @pytest.mark.parametrize("platform", sorted(FIXTURES))
 def test_accepted_documents_land_exactly_like_documents_ingested_at_once(
-        admin_api, platform, broker, django_capture_on_commit_callbacks):
+        admin_api, admin_user, platform, broker, django_capture_on_commit_callbacks):
     alone = make_platform_shop(platform, code=f"{platform}-alone")
     queued_shop = make_platform_shop(platform)
     make_sku("SERUM-30ML")
@@ -79,9 +79,11 @@ def test_accepted_documents_land_exactly_like_documents_ingested_at_once(
         a = Order.objects.get(shop=alone, channel_order_id=status["channel_order_id"])
         b = Order.objects.get(shop=queued_shop, oid=status["oid"])
         assert comparable(a) == comparable(b)
+        # The poster is on the timeline, as when the document is ingested at once.
+        assert set(OrderEvent.objects.filter(order=b).values_list("actor", flat=True)) == {admin_user.pk}
     rows = InboundMessage.objects.filter(shop=queued_shop).order_by("id")
     assert [bytes(r.body) for r in rows] == docs  # each kept as it arrived
-    assert {(r.attempts, r.processed_at is not None) for r in rows} == {(1, True)}
+    assert {(r.attempts, r.processed_at is not None, r.actor_id) for r in rows} == {(1, True, admin_user.pk)}
 
 
 def test_bad_documents_are_still_refused_at_once(admin_api, broker):
