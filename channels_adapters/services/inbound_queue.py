@@ -97,19 +97,42 @@ def pending_documents():
 
 def inbound_documents_drain() -> int:
     """What the queued run does: pages until none is pending (or the time budget is spent —
-    then it asks for another run).  Returns how many documents it took."""
+    then it asks for another run).  Returns how many documents it took.
+
+    One run at a time (a PostgreSQL advisory lock): a run lingers while documents keep
+    coming, and every commit meanwhile queues a message — without the lock each would
+    start another lingering run, until every worker thread drained documents and other
+    queues waited.  A run that finds the lock taken ends at once: the running one takes
+    its documents.  The running one looks once more after letting go of the lock, so a
+    document committed while it was ending is never left for the 30-s safety net.
+    """
     coalesced_started(KICK)
     started, done = time.monotonic(), 0
-    while True:
-        n = inbound_documents_run_page(limit=PAGE)
-        done += n
-        if n == 0:
-            return done
-        if time.monotonic() - started > RUN_BUDGET_SECONDS:
-            documents_kick()
-            return done
-        if n < PAGE:
-            time.sleep(LINGER_SECONDS)
+    while _drain_lock(True):
+        try:
+            while True:
+                n = inbound_documents_run_page(limit=PAGE)
+                done += n
+                if n == 0:
+                    break
+                if time.monotonic() - started > RUN_BUDGET_SECONDS:
+                    documents_kick()
+                    return done
+                if n < PAGE:
+                    time.sleep(LINGER_SECONDS)
+        finally:
+            _drain_lock(False)
+        if not pending_documents().exists():
+            break
+    return done
+
+
+def _drain_lock(take: bool) -> bool:
+    """Take (without waiting) or let go of the documents run's advisory lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_{'try_' if take else ''}advisory_{'lock' if take else 'unlock'}"
+                       "(hashtext(%s))", [f"liuzhuan:{KICK}"])
+        return bool(cursor.fetchone()[0])
 
 
 def inbound_documents_run_page(*, limit: int = PAGE) -> int:

@@ -114,6 +114,24 @@ def test_a_broker_outage_still_accepts_and_the_scheduled_run_ingests(admin_api, 
     assert Order.objects.filter(channel_order_id="580000000000000001").exists()
 
 
+def test_one_run_at_a_time(admin_api):
+    """A run that finds another running ends at once; that one takes the documents."""
+    make_platform_shop("taobao")
+    post_async(admin_api, "taobao", taobao_doc("590000000000000001"), "tb-flagship")
+    other = connection.copy()  # another worker's run, holding the lock
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [f"liuzhuan:{inbound_queue.KICK}"])
+        assert inbound_documents_drain() == 0
+        assert not Order.objects.exists()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"liuzhuan:{inbound_queue.KICK}"])
+    finally:
+        other.close()
+    assert inbound_documents_drain() == 1
+    assert Order.objects.filter(channel_order_id="590000000000000001").exists()
+
+
 def test_other_preferences_alone_keep_the_synchronous_answer(admin_api):
     make_platform_shop("taobao")
     response = post_async(admin_api, "taobao", taobao_doc("520000000000000001"), "tb-flagship",
