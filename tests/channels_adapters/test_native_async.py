@@ -114,21 +114,23 @@ def test_a_broker_outage_still_accepts_and_the_scheduled_run_ingests(admin_api, 
     assert Order.objects.filter(channel_order_id="580000000000000001").exists()
 
 
-def test_one_run_at_a_time(admin_api):
-    """A run that finds another running ends at once; that one takes the documents."""
+def test_runs_at_the_same_time_are_bounded(admin_api):
+    """A run that finds every slot taken ends at once; the running ones take the documents."""
     make_platform_shop("taobao")
     post_async(admin_api, "taobao", taobao_doc("590000000000000001"), "tb-flagship")
-    other = connection.copy()  # another worker's run, holding the lock
+    other = connection.copy()  # other workers' runs, holding every slot
+    keys = [inbound_queue._slot_key(slot) for slot in range(inbound_queue.RUNS)]
     try:
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [f"liuzhuan:{inbound_queue.KICK}"])
+            for key in keys:
+                cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
         assert inbound_documents_drain() == 0
         assert not Order.objects.exists()
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"liuzhuan:{inbound_queue.KICK}"])
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [keys[-1]])
+        assert inbound_documents_drain() == 1  # one slot free again
     finally:
         other.close()
-    assert inbound_documents_drain() == 1
     assert Order.objects.filter(channel_order_id="590000000000000001").exists()
 
 
