@@ -49,9 +49,12 @@ def accepted_answer(row, request: Request) -> dict:
     """The 202 answer: ``InboundMessageStatusSerializer``'s shape for a pending row, built
     directly (the hot path of a bridge sending one document per request)."""
     url = request.build_absolute_uri(reverse("channel-message-status", kwargs={"message_id": row.pk}))
-    return {"message_id": row.pk, "platform": row.platform, "kind": row.kind, "shop_code": row.shop_code,
-            "channel_order_id": row.channel_order_id, "outcome": row.outcome, "error": row.error,
-            "received_at": serializers.DateTimeField().to_representation(row.received_at), "processed_at": None, "oid": None, "status_url": url}
+    return {
+        "message_id": row.pk, "platform": row.platform, "kind": row.kind, "shop_code": row.shop_code,
+        "channel_order_id": row.channel_order_id, "outcome": row.outcome, "error": row.error,
+        "received_at": serializers.DateTimeField().to_representation(row.received_at),
+        "processed_at": None, "oid": None, "status_url": url,
+    }
 
 
 class NativeDocumentView(APIView):
