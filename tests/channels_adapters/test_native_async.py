@@ -21,7 +21,7 @@ from orders.models import Order, OrderEvent
 from tests.factories.channels import fixture_bytes, make_platform_shop
 from tests.factories.orders import make_sku
 
-from .test_native_batch import FIXTURES, comparable, single, taobao_doc
+from .test_native_batch import FIXTURES, comparable, refuse_order_trigger, single, taobao_doc
 
 pytestmark = pytest.mark.django_db
 ASYNC = {"HTTP_PREFER": "respond-async"}
@@ -164,18 +164,7 @@ def test_a_page_failure_leaves_one_dead_letter_and_replay_applies_it(admin_api, 
     from channels_adapters.services.inbound import inbound_message_process, inbound_message_replay
 
     make_platform_shop("taobao")
-    with connection.cursor() as cursor:
-        cursor.execute("""
-            CREATE FUNCTION test_refuse_order() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              IF NEW.channel_order_id = '540000000000000002' THEN
-                RAISE EXCEPTION 'refused by test trigger';
-              END IF;
-              RETURN NEW;
-            END $$;
-            CREATE TRIGGER test_refuse_order BEFORE INSERT ON orders_order
-              FOR EACH ROW EXECUTE FUNCTION test_refuse_order();
-        """)
+    refuse_order_trigger("540000000000000002")
     for i in (1, 2, 3):
         assert post_async(admin_api, "taobao", taobao_doc(f"54000000000000000{i}"), "tb-flagship").status_code == 202
     assert inbound_documents_run_page() == 3

@@ -53,6 +53,23 @@ def taobao_doc(tid: str, *, modified: str = "2026-11-11 09:30:00", status: str |
     return json.dumps(d, ensure_ascii=False).encode()
 
 
+def refuse_order_trigger(channel_order_id: str) -> None:
+    """A trigger that makes the database refuse one order's INSERT (any unexpected error)."""
+    assert channel_order_id.isdigit()
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            CREATE FUNCTION test_refuse_order() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.channel_order_id = '{channel_order_id}' THEN
+                RAISE EXCEPTION 'refused by test trigger';
+              END IF;
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER test_refuse_order BEFORE INSERT ON orders_order
+              FOR EACH ROW EXECUTE FUNCTION test_refuse_order();
+        """)
+
+
 def comparable(order: Order) -> dict:
     data = OrderOutSerializer(Order.objects.get(pk=order.pk)).data
     for key in ("oid", "shop", "created_at", "updated_at"):
@@ -172,18 +189,7 @@ def test_a_database_failure_falls_back_to_one_transaction_per_document(admin_api
     unexpected database error), that document fails alone into the dead-letter list and
     its neighbours land."""
     make_platform_shop("taobao")
-    with connection.cursor() as cursor:
-        cursor.execute("""
-            CREATE FUNCTION test_refuse_order() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              IF NEW.channel_order_id = '810000000000000002' THEN
-                RAISE EXCEPTION 'refused by test trigger';
-              END IF;
-              RETURN NEW;
-            END $$;
-            CREATE TRIGGER test_refuse_order BEFORE INSERT ON orders_order
-              FOR EACH ROW EXECUTE FUNCTION test_refuse_order();
-        """)
+    refuse_order_trigger("810000000000000002")
     body = page(*(taobao_doc(f"81000000000000000{i}") for i in (1, 2, 3)))
     response = batch(admin_api, "taobao", body)
     assert response.status_code == 200
