@@ -14,6 +14,63 @@ def to_json(value) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
+def ids_take(table: str, column: str, count: int) -> list[int]:
+    """``count`` ids from the table's sequence, in order (one statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [table, column, count])
+        return [value for (value,) in cursor.fetchall()]
+
+
+def rows_copy(table: str, columns: tuple[str, ...], rows) -> None:
+    """``COPY table (columns) FROM STDIN`` of plain tuples — the fastest way in: no
+    statement text to build and parse, no model instances.  JSON columns take text
+    (:func:`to_json`); UUIDs and datetimes go as they are."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    with connection.cursor() as cursor, \
+            cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def model_copy_many(objs: list, *, with_ids: bool = False) -> list:
+    """INSERT many unsaved instances of one model with ``COPY`` (see :func:`rows_copy`).
+    ``with_ids``: the ids are taken from the sequence first (in list order) and set on the
+    objects; else the database assigns them and nobody learns them.  (10,000 batch plans:
+    1.6 → 0.8 s.)"""
+    if not objs:
+        return objs
+    meta = type(objs[0])._meta
+    pk = meta.pk
+    auto_pk = pk.get_internal_type() in ("AutoField", "BigAutoField")
+    fields = [f for f in meta.concrete_fields if with_ids or f is not pk or not auto_pk]
+    if with_ids and auto_pk:
+        for obj, value in zip(objs, ids_take(meta.db_table, pk.column, len(objs)), strict=True):
+            setattr(obj, pk.attname, value)
+    plain = [(i, f.attname) for i, f in enumerate(fields)
+             if type(f).pre_save is models.Field.pre_save]
+    other = [(i, f) for i, f in enumerate(fields) if type(f).pre_save is not models.Field.pre_save]
+    documents = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
+
+    def rows():
+        for obj in objs:
+            row = [None] * len(fields)
+            for i, attname in plain:
+                row[i] = getattr(obj, attname)
+            for i, f in other:
+                row[i] = f.pre_save(obj, add=True)
+            for i in documents:
+                if row[i] is not None:
+                    row[i] = to_json(row[i])
+            yield row
+
+    rows_copy(meta.db_table, tuple(f.column for f in fields), rows())
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = "default"
+    return objs
+
+
 def model_insert_many(objs: list, *, skip_conflicts: bool = False) -> list:
     """INSERT many unsaved instances of one model in one statement and set their pks.
 

@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from core.bulk import to_json
+from core.bulk import model_copy_many, to_json
 from core.errors import DomainError, ValidationFailed
 from orders.choices import OrderStatus, RefundStatus
 from orders.models import Order, OrderLine, Sku
@@ -26,7 +26,7 @@ from warehouses import selectors
 from warehouses.models import BatchOrder, HandoverMode, OutboundBatch, RoutingRule, Step
 from warehouses.services.routing import RoutingDecision, RoutingSnapshot, order_route
 
-from .bulk import any_of, model_copy_many
+from .bulk import any_of
 from .gcpause import gc_paused
 
 MAX_BATCH_ORDERS = 20_000
