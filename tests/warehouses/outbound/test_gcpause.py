@@ -40,6 +40,7 @@ def test_resumed_after_an_error_and_never_enabled_if_it_was_off(collector):
     assert not gc.isenabled()
 
 
+@pytest.mark.django_db  # the run takes its advisory lock
 def test_the_run_pauses_it(collector, monkeypatch):
     seen = []
     monkeypatch.setattr(execute_module, "_run", lambda batch_id: seen.append(gc.isenabled()))

@@ -38,7 +38,9 @@ def _run(n: int, start: int):
         [q["sql"] for q in handover.captured_queries]
 
 
-def test_statements_follow_waves_not_orders(three_warehouses):
+def test_statements_follow_waves_not_orders(three_warehouses, monkeypatch):
+    # One thread, so every statement is on the connection captured here.
+    monkeypatch.setattr("warehouses.services.outbound.execute.PIPELINE", False)
     small = _run(30, 0)
     large = _run(150, 1000)
     for _waves, run, handover in (small, large):

@@ -4,6 +4,8 @@ tracking numbers — and can be rolled back.
 * ``plan``      — :func:`outbound_batch_create`: a draft batch and its per-order plan
 * ``execute``   — :func:`outbound_batch_execute` (request) / :func:`outbound_batch_run`
                   (the background run: allocate + wave, tracking, labels)
+* ``pipeline``  — the downstream steps of each chunk's waves in a second thread
+* ``locks``     — run lock, step lock, batch-change lock
 * ``wave_step`` — allocated orders → parcels, waves and pick lists (a run's chunk)
 * ``carrier_steps`` — tracking numbers and label PDFs per group of waves
 * ``handover``  — :func:`outbound_handover` (carrier pickup scan: picking → shipped)

@@ -1,9 +1,12 @@
 """Execute an outbound batch: reserve → waves + pick lists → tracking numbers → labels →
 (handover) — in the background, idempotent and resumable.
 
-Every step is a short transaction that locks the batch row first (so two runners of the
-same batch queue instead of racing, and a rollback stops a run between steps) and
-records on each ``BatchOrder`` the step it reached, together with the change itself:
+One run at a time per batch (an advisory lock: a second runner waits), in two threads:
+this one allocates and waves chunk after chunk while a second one takes each chunk's
+waves through steps 2–4 (``pipeline``).  Every step is a short transaction that locks
+the batch row first and checks it is still executing (a rollback stops the run at its
+next step; ``locks``), and records on each ``BatchOrder`` the step it reached, together
+with the change itself:
 
 1. **allocate + wave** (chunks of :data:`CHUNK` orders, by warehouse): lock the orders,
    lock their stock rows, take each order's planned routing if it still holds on the
@@ -28,6 +31,7 @@ import json
 import logging
 
 from django.db import transaction
+from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,6 +67,8 @@ from .bulk_stock import stock_reserve_many
 from .carrier_steps import fail_items, label_waves, track_waves
 from .gcpause import gc_paused
 from .handover import handover_wave
+from .locks import batch_lock, batch_run_lock, batch_share
+from .pipeline import Downstream
 from .plan import (
     UNALLOCATED_FIELDS,
     lines_attach,
@@ -74,6 +80,8 @@ from .wave_step import orders_wave
 logger = logging.getLogger(__name__)
 CHUNK = 1000
 SOURCE = "outbound"
+# Downstream steps of each chunk's waves in a second thread (see ``pipeline``).
+PIPELINE = True
 # Crash-test hook: called with a step name after each committed step (tests raise here).
 after_commit_hook = None
 
@@ -81,10 +89,6 @@ after_commit_hook = None
 def _hook(step: str, **info) -> None:
     if after_commit_hook is not None:
         after_commit_hook(step, **info)
-
-
-def batch_lock(batch_id: int) -> OutboundBatch:
-    return OutboundBatch.objects.select_for_update().get(pk=batch_id)
 
 
 def _check(batch: OutboundBatch, method) -> None:
@@ -108,6 +112,7 @@ def outbound_batch_execute(*, batch_id: int, actor=None, source: str = "api") ->
             batch.start()
             BatchOrder.objects.filter(batch=batch, step__in=[Step.FAILED, Step.BLOCKED]).update(
                 step=Step.PLANNED, updated_at=timezone.now())
+            _progress(batch)  # the retried orders are no longer counted as failed
             batch.started_at = batch.started_at or timezone.now()
             batch.finished_at = None
             batch.error = ""
@@ -118,29 +123,42 @@ def outbound_batch_execute(*, batch_id: int, actor=None, source: str = "api") ->
 
 
 def outbound_batch_run(*, batch_id: int) -> OutboundBatch:
-    """The background run (also used synchronously by tests and the benchmark)."""
-    with gc_paused():
+    """The background run (also used synchronously by tests and the benchmark); one at a
+    time per batch (see ``locks``)."""
+    with gc_paused(), batch_run_lock(batch_id):
         return _run(batch_id)
 
 
 def _run(batch_id: int) -> OutboundBatch:
     known: dict = {}  # orders this run moved to picking → (instance, row version)
+    auto = OutboundBatch.objects.filter(pk=batch_id, handover=HandoverMode.AUTO).exists()
+
+    def downstream_steps(group: list[int]) -> None:
+        # One carrier call per carrier and 200 parcels, one transaction for the numbers,
+        # one for the labels and one for the handover of each group of waves.
+        track_waves(batch_id, group, executing=_executing, hook=_hook)
+        label_waves(batch_id, group, executing=_executing, hook=_hook)
+        if auto:
+            handover_wave(batch_id=batch_id, wave_id=group, actor=None, source=SOURCE,
+                          known=known)
+
+    threaded = PIPELINE and not transaction.get_connection().in_atomic_block
+    downstream = Downstream(downstream_steps, threaded=threaded)
     try:
-        for ids in _planned_chunks(batch_id):
-            _allocate_and_wave_chunk(batch_id, known, ids)
-            _hook("chunk")
-        while _allocate_and_wave_chunk(batch_id, known):  # any planned meanwhile (a retry)
-            _hook("chunk")
-        auto = OutboundBatch.objects.filter(pk=batch_id, handover=HandoverMode.AUTO).exists()
-        # Waves go in groups of about CHUNK orders (in wave order): one carrier call per
-        # carrier and 200 parcels, one transaction for the numbers, one for the labels and
-        # one for the handover of each group — statements and commits follow the groups.
-        for group in _groups(_waves(batch_id)):
-            track_waves(batch_id, group, executing=_executing, hook=_hook)
-            label_waves(batch_id, group, executing=_executing, hook=_hook)
-            if auto:
-                handover_wave(batch_id=batch_id, wave_id=group, actor=None, source=SOURCE,
-                              known=known)
+        try:
+            for ids in _planned_chunks(batch_id):
+                _chunk_done(downstream, _allocate_and_wave_chunk(batch_id, known, ids))
+            # Any planned meanwhile (a retry): the next CHUNK planned, until none.
+            while (waves := _allocate_and_wave_chunk(batch_id, known)) is not None:
+                _chunk_done(downstream, waves)
+        except BaseException:
+            downstream.close(abort=True)
+            raise
+        downstream.close()
+        # Waves the downstream thread did not take (inline mode; a resumed run's waves),
+        # in groups of about CHUNK orders, in wave order.
+        for group in _groups([w for w in _waves(batch_id) if w[0] not in downstream.done]):
+            downstream_steps(group)
         return _finish(batch_id)
     except _Stopped:
         return OutboundBatch.objects.get(pk=batch_id)
@@ -155,12 +173,20 @@ def _run(batch_id: int) -> OutboundBatch:
         return batch
 
 
+def _chunk_done(downstream: Downstream, waves: list[int] | None) -> None:
+    _hook("chunk")
+    downstream.check()
+    downstream.submit(waves or [])
+
+
 class _Stopped(Exception):
     """The batch left ``executing`` (rolled back) while the run was going."""
 
 
-def _executing(batch_id: int) -> OutboundBatch:
-    batch = batch_lock(batch_id)
+def _executing(batch_id: int, *, change: bool = False) -> OutboundBatch:
+    """The batch, locked for a step (``change``: for a change of its own status), or
+    :class:`_Stopped` if it is no longer executing."""
+    batch = batch_lock(batch_id) if change else batch_share(batch_id)
     if batch.status != BatchStatus.EXECUTING:
         raise _Stopped()
     return batch
@@ -216,14 +242,15 @@ def _planned_items(batch, ids: list[int] | None) -> list[BatchOrder]:
     return items
 
 
-def _allocate_and_wave_chunk(batch_id: int, known: dict, ids: list[int] | None = None) -> bool:
+def _allocate_and_wave_chunk(batch_id: int, known: dict,
+                             ids: list[int] | None = None) -> list[int] | None:
     """Allocate and wave the chunk ``ids`` (default: the next :data:`CHUNK` planned orders);
-    ``False`` when there was nothing to do."""
+    the waves it made, or ``None`` when there was nothing to do."""
     with transaction.atomic():
         batch = _executing(batch_id)
         items = _planned_items(batch, ids)
         if not items:
-            return False
+            return None
         by_order = {it.order_id: it for it in items}
         orders = orders_lock_many(ids=list(by_order), defer=UNALLOCATED_FIELDS)
         lines_attach(orders)
@@ -239,7 +266,7 @@ def _allocate_and_wave_chunk(batch_id: int, known: dict, ids: list[int] | None =
         ready = [o for o in orders if o.pk in entered_allocated
                  and by_order[o.pk].step == Step.PLANNED
                  and o.status == OrderStatus.ALLOCATED] + allocated
-        orders_wave(batch, ready, by_order, unsaved={o.pk: OrderStatus.APPROVED for o in allocated},
+        waves = orders_wave(batch, ready, by_order, unsaved={o.pk: OrderStatus.APPROVED for o in allocated},
                     routing_from=from_plan, source=SOURCE)
         if ready:  # the handover may reuse them while nobody else writes them
             versions = orders_versions([o.pk for o in ready])
@@ -247,8 +274,10 @@ def _allocate_and_wave_chunk(batch_id: int, known: dict, ids: list[int] | None =
         items_save_many(items, ("step", "error_code", "error", "entry", "attempts"))
         failed = [it for it in items if it.step == Step.FAILED]
         items_save_many(failed, ("plan",))
-        _progress(batch)
-    return True
+        # Relative: the downstream thread moves the counters at the same time.
+        OutboundBatch.objects.filter(pk=batch.pk).update(
+            progress_failed=F("progress_failed") + len(failed))
+    return waves
 
 
 def _check_orders(orders, by_order) -> list:
@@ -314,11 +343,12 @@ def _reserve(batch, orders, by_order) -> tuple[list, dict[int, int]]:
 
 
 def _progress(batch) -> None:
+    """The progress counters recounted, on the instance (the caller saves it)."""
     from warehouses.selectors import outbound_batch_counts
 
     counts = outbound_batch_counts(batch=batch)
-    OutboundBatch.objects.filter(pk=batch.pk).update(
-        progress_done=counts["done"], progress_failed=counts[Step.FAILED] + counts[Step.BLOCKED])
+    batch.progress_done = counts["done"]
+    batch.progress_failed = counts[Step.FAILED] + counts[Step.BLOCKED]
 
 
 # ------------------------------------------------------------- 2. tracking, 3. labels
@@ -334,7 +364,7 @@ def _finish(batch_id: int) -> OutboundBatch:
     from warehouses.selectors import outbound_batch_counts
 
     with transaction.atomic():
-        batch = _executing(batch_id)
+        batch = _executing(batch_id, change=True)
         counts = outbound_batch_counts(batch=batch)
         unfinished = counts[Step.PLANNED] + counts[Step.ALLOCATED] + counts[Step.WAVED]
         if unfinished:

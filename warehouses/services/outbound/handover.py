@@ -16,7 +16,6 @@ from warehouses.carriers import carrier_client
 from warehouses.models import (
     BatchOrder,
     BatchStatus,
-    OutboundBatch,
     Parcel,
     ParcelStatus,
     Step,
@@ -32,6 +31,7 @@ from .bulk import (
     orders_lock_many,
     orders_transition_many,
 )
+from .locks import batch_share
 
 
 def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source: str = "admin",
@@ -42,7 +42,7 @@ def handover_wave(*, batch_id: int, wave_id: int | list[int], actor=None, source
     ``known``: orders the calling run still holds with their row versions (see
     ``orders_lock_known``) — reused when nobody wrote them since, instead of loaded again."""
     with transaction.atomic():
-        batch = OutboundBatch.objects.select_for_update().get(pk=batch_id)
+        batch = batch_share(batch_id)  # beside the run's steps (see ``locks``)
         if batch.status == BatchStatus.ROLLED_BACK:
             raise TransitionNotAllowed(_("the batch was rolled back"), code="batch_rolled_back")
         waves = wave_id if isinstance(wave_id, list) else [wave_id]

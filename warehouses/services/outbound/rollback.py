@@ -34,7 +34,7 @@ from warehouses.carriers import carrier_client
 from warehouses.models import BatchOrder, BatchStatus, Parcel, ParcelStatus, Step, Wave, WaveStatus
 
 from .bulk import Move, order_events_record_many, orders_lock_many, orders_transition_many
-from .execute import batch_lock
+from .locks import batch_lock, batch_run_lock
 from .wave_records import wave_recount
 
 SOURCE = "outbound_rollback"
@@ -65,7 +65,13 @@ def outbound_batch_rollback(*, batch_id: int, actor=None, source: str = "api"):
 
 
 def outbound_batch_rollback_run(*, batch_id: int, actor=None):
-    """The compensation itself (the actor; tests call it directly)."""
+    """The compensation itself (the actor; tests call it directly) — once the execution
+    has stopped (see ``locks``)."""
+    with batch_run_lock(batch_id):
+        return _rollback_run(batch_id, actor)
+
+
+def _rollback_run(batch_id: int, actor):
     waves = list(Wave.objects.filter(batch_id=batch_id).exclude(status=WaveStatus.DISSOLVED)
                  .order_by("-seq").values_list("pk", flat=True))
     kept: dict[int, str] = {}

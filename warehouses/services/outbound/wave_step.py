@@ -36,13 +36,13 @@ def parcel_drafts(batch, orders, by_order) -> list[ParcelDraft]:
 
 
 def orders_wave(batch, orders, by_order, unsaved: dict[int, str], routing_from: dict[int, int],
-                source: str) -> None:
+                source: str) -> list[int]:
     """Waves + pick lists for allocated orders, then ``allocated → picking``.
     ``unsaved``: orders allocated in this transaction whose row is not written yet (pk →
     the status it still has); ``start_picking`` writes them (``routing_from``: see
-    ``execute._reserve``)."""
+    ``execute._reserve``).  Returns the new waves' ids."""
     if not orders:
-        return
+        return []
     drafts = parcel_drafts(batch, orders, by_order)
     templates = {t.kind: t for t in WaveTemplate.objects.filter(active=True)}
     wave_drafts = build_waves(drafts, templates)
@@ -79,3 +79,4 @@ def orders_wave(batch, orders, by_order, unsaved: dict[int, str], routing_from: 
                            routing_from=routing_from)
     for o in orders:
         by_order[o.pk].step = Step.WAVED
+    return [w.pk for w in waves]
