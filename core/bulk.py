@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import functools
-import json
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
 
+_DJANGO = DjangoJSONEncoder(ensure_ascii=False)
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
 
 def to_json(value) -> str:
-    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+    """JSON text for a ``jsonb`` value — what ``DjangoJSONEncoder`` writes (its formats for
+    datetimes, decimals, lazy strings …), encoded by orjson: a batch step encodes tens of
+    thousands of documents and the standard encoder cost ten times as much.  Whitespace
+    differs, which ``jsonb`` does not keep anyway."""
+    try:
+        return orjson.dumps(value, default=_DJANGO.default, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits
+        return _DJANGO.encode(value)
 
 
 def ids_take(table: str, column: str, count: int) -> list[int]:
