@@ -6,8 +6,10 @@
 
 Figure: wall time of ``outbound_batch_create`` (plan) + ``outbound_batch_execute`` +
 ``outbound_batch_run`` (reserve, waves, pick lists, sandbox tracking numbers, label PDFs,
-``picking`` → ``shipped`` with stock consumed and outbox rows) on one connection, one
-process.  orders/s = N / that time.
+``picking`` → ``shipped`` with stock consumed and outbox rows), in one process: the run
+allocates chunk after chunk while a second thread of it (its own connection) takes each
+chunk's waves through tracking, labels and handover, as the worker does.
+orders/s = N / that time.
 
 Floor, measured in the same run: bulk SQL that writes the *same rows* the run wrote —
 COPY of every inserted row (batch orders, waves with their PDF bytes, parcels, pick-list
