@@ -26,6 +26,7 @@ import time
 
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import errors as psycopg_errors
 
 from channels_adapters.models import InboundMessage, Kind, Outcome
 from channels_adapters.platforms import get_platform
@@ -149,21 +150,32 @@ def _drain_slot_release(slot: int) -> None:
 
 
 def inbound_documents_run_page(*, limit: int = PAGE) -> int:
-    """Take up to ``limit`` pending documents and ingest them in one transaction."""
+    """Take up to ``limit`` pending documents and ingest them in one transaction.  A page
+    that meets a concurrent one in a deadlock goes again once; a page that still fails
+    goes one document at a time (the failing one becomes a dead letter)."""
     ids: list[int] = []
-    try:
-        with transaction.atomic():
-            rows = list(pending_documents().select_for_update(of=("self",), skip_locked=True)
-                        .select_related("shop", "actor").order_by("id")[:limit])
-            ids = [row.pk for row in rows]
-            _ingest_rows(rows)
-        return len(rows)
-    except Exception:  # noqa: BLE001 — retried one by one below
-        if not ids:
-            raise
-        logger.warning("a page of %s pending documents failed together; retrying one by one",
-                       len(ids), exc_info=True)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                rows = list(pending_documents().select_for_update(of=("self",), skip_locked=True)
+                            .select_related("shop", "actor").order_by("id")[:limit])
+                ids = [row.pk for row in rows]
+                _ingest_rows(rows)
+            return len(rows)
+        except Exception as exc:  # noqa: BLE001 — retried below
+            if not ids:
+                raise
+            if attempt == 0 and isinstance(exc.__cause__, _TRANSIENT):
+                logger.info("a page of %s pending documents met a concurrent page (%s); "
+                            "trying it again", len(ids), type(exc.__cause__).__name__)
+                continue
+            logger.warning("a page of %s pending documents failed together; retrying one by "
+                           "one", len(ids), exc_info=True)
+            break
     return sum(_ingest_alone(pk) for pk in ids)
+
+
+_TRANSIENT = (psycopg_errors.DeadlockDetected, psycopg_errors.SerializationFailure)
 
 
 def _ingest_alone(pk: int) -> int:

@@ -98,17 +98,11 @@ def _line_rows(order: Order, lines: tuple[CanonicalLine, ...]) -> list[OrderLine
     return line_rows(order, lines, skus_by_code(line.sku for line in lines))
 
 
-def _lock(shop: Shop, channel_order_id: str) -> Order | None:
-    return (
-        Order.objects.select_for_update()
-        .filter(channel=shop.channel, shop=shop, channel_order_id=channel_order_id)
-        .first()
-    )
-
-
 def _lock_known(shop: Shop, ids: list[str]) -> dict[str, Order]:
     """Lock the orders of ``ids`` we already hold (id order) and load them.  Plain SQL for
     the lock: most documents are new orders, and then this is the only statement."""
+    if not ids:
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {Order._meta.db_table} WHERE channel = %s AND shop_id = %s "
@@ -153,6 +147,10 @@ def order_ingest_many(*, shop: Shop, canonicals: list[CanonicalOrder], source: s
                 first_sight.setdefault(canonical.channel_order_id, canonical)
         created = orders_create_many(shop=shop, canonicals=list(first_sight.values()),
                                      source=source, actor=actor)
+        # Created meanwhile by another transaction (its insert won): locked together, in
+        # id order like the known ones — one by one in document order, two pages sharing
+        # orders could each hold one the other waits for.
+        known.update(_lock_known(shop, [key for key in first_sight if key not in created]))
         results = []
         for canonical in canonicals:
             key = canonical.channel_order_id
@@ -160,7 +158,7 @@ def order_ingest_many(*, shop: Shop, canonicals: list[CanonicalOrder], source: s
                 results.append(IngestResult(order=created[key], outcome="created"))
                 known[key] = created[key]
                 continue
-            order = known.get(key) or _lock(shop, key)  # or created meanwhile by another transaction
+            order = known.get(key)
             if order is None:
                 raise RuntimeError(f"order {key} was neither created nor found")
             known[key] = order

@@ -186,6 +186,32 @@ def test_a_page_failure_leaves_one_dead_letter_and_replay_applies_it(admin_api, 
     assert failed.outcome == "applied" and failed.order.channel_order_id == "540000000000000002"
 
 
+def test_a_page_that_meets_a_deadlock_goes_again_as_a_page(admin_api, monkeypatch):
+    """The first try dies as a deadlock victim would (SQLSTATE 40P01, raised by the
+    database): the page goes again whole — no dead letter, no document-by-document."""
+    make_platform_shop("taobao")
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            CREATE SEQUENCE test_deadlock_once;
+            CREATE FUNCTION test_deadlock_once() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF nextval('test_deadlock_once') = 1 THEN
+                    RAISE EXCEPTION 'deadlock detected (test)' USING ERRCODE = '40P01';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER test_deadlock_once BEFORE INSERT ON orders_order
+                FOR EACH ROW EXECUTE FUNCTION test_deadlock_once();""")
+    alone = []
+    monkeypatch.setattr(inbound_queue, "_ingest_alone", lambda pk: alone.append(pk) or 1)
+    for i in (1, 2, 3):
+        post_async(admin_api, "taobao", taobao_doc(f"56000000000000000{i}"), "tb-flagship")
+    assert inbound_documents_run_page() == 3
+    assert alone == []
+    assert set(InboundMessage.objects.values_list("outcome", flat=True)) == {"applied"}
+    assert Order.objects.filter(channel_order_id__startswith="5600").count() == 3
+
+
 def test_status_endpoint_permissions(django_user_model, admin_api):
     from rest_framework.test import APIClient
 
