@@ -21,8 +21,13 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(settings.DRAMATIQ_REDIS_URL, socket_timeout=2)
 
 
+def namespaced(name: str) -> str:
+    """A Redis key of this deployment's (its database's) own."""
+    return f"liuzhuan:{settings.DATABASES['default']['NAME']}:{name}"
+
+
 def _key(name: str) -> str:
-    return f"liuzhuan:{settings.DATABASES['default']['NAME']}:kick:{name}"
+    return namespaced(f"kick:{name}")
 
 
 def coalesced_send(actor, *, name: str, window_ms: int = 2000) -> bool:

@@ -8,15 +8,16 @@ import dramatiq
 import redis
 
 from core import schedule
+from core.coalesce import namespaced
 
 from .policy import policy
-from .services.outbox import KICK_PENDING_KEY
+from .services.outbox import kick_pending_key
 from .services.ratelimit import redis_client
 from .services.relay import deliveries_claimable, deliveries_relay, deliveries_requeue_expired
 
 QUEUE = "deliveries"
-KICK_KEY = "liuzhuan:subscribers:kick:{}"
-HELP_KEY = "liuzhuan:subscribers:help"
+KICK_KEY = "subscribers:kick:{}"  # namespaced by database (``core.coalesce.namespaced``)
+HELP_KEY = "subscribers:help"
 HOLD_MS = 3000  # the "a relay is running" flag lives this long without a refresh
 LINGER = 0.25  # seconds a run keeps looking for new rows before it stops
 
@@ -27,7 +28,7 @@ def _schedule_later(seconds: float) -> None:
         return  # the sweeper will find it
     due = int(time.time() + seconds)
     try:
-        if not redis_client().set(KICK_KEY.format(due), 1, nx=True, ex=int(seconds) + 60):
+        if not redis_client().set(namespaced(KICK_KEY.format(due)), 1, nx=True, ex=int(seconds) + 60):
             return
     except redis.RedisError:
         pass
@@ -37,7 +38,7 @@ def _schedule_later(seconds: float) -> None:
 def _ask_for_help() -> None:
     """A claim came back full: one more relay run (at most one asked for per half second)."""
     try:
-        if not redis_client().set(HELP_KEY, 1, nx=True, px=500):
+        if not redis_client().set(namespaced(HELP_KEY), 1, nx=True, px=500):
             return
     except redis.RedisError:
         pass
@@ -57,14 +58,14 @@ class _RunningFlag:
             return
         self.refreshed = now
         try:
-            redis_client().set(KICK_PENDING_KEY, 1, px=HOLD_MS)
+            redis_client().set(kick_pending_key(), 1, px=HOLD_MS)
         except redis.RedisError:
             pass
 
     def release(self) -> None:
         self.refreshed = 0.0
         try:
-            redis_client().delete(KICK_PENDING_KEY)
+            redis_client().delete(kick_pending_key())
         except redis.RedisError:
             pass
 

@@ -81,6 +81,9 @@ def _fast_policy(settings):
 @pytest.fixture(autouse=True)
 def _clean_rate_buckets():
     client = redis_client()
-    for key in client.scan_iter("liuzhuan:subscribers:*"):
-        client.delete(key)
+    from core.coalesce import namespaced
+
+    for pattern in ("liuzhuan:subscribers:*", namespaced("subscribers:*")):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
     yield

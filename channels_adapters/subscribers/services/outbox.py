@@ -23,7 +23,12 @@ from ..event_types import EVENT_TYPES, ORDER_EVENT_TYPES
 from ..models import Delivery, OutboxEvent, Subscription
 from ..policy import policy
 
-KICK_PENDING_KEY = "liuzhuan:subscribers:kick-pending"
+
+def kick_pending_key() -> str:
+    """The "a relay message is queued or a relay runs" flag (namespaced by database)."""
+    from core.coalesce import namespaced
+
+    return namespaced("subscribers:kick-pending")
 
 
 def relay_kick() -> None:
@@ -40,7 +45,7 @@ def relay_kick() -> None:
     from .ratelimit import redis_client
 
     try:
-        if not redis_client().set(KICK_PENDING_KEY, 1, nx=True, px=2000):
+        if not redis_client().set(kick_pending_key(), 1, nx=True, px=2000):
             return
     except redis_lib.RedisError:
         pass  # no coalescing without Redis; the message itself is what matters
