@@ -17,7 +17,9 @@ class AlertsConfig(AppConfig):
             mark_on_status_changed,
             mark_on_status_changed_many,
         )
+        from .services.preorders import preorder_release_on_cancel
 
         hooks.on_status_changed(mark_on_status_changed, many=mark_on_status_changed_many)
         hooks.on_event_recorded(mark_on_event_recorded)
+        hooks.on_status_changed(preorder_release_on_cancel)
         alerts_registry.register(filter_orders_by_open_alert)

@@ -149,6 +149,27 @@ def test_choose_preorder_holds_and_records_the_coupon(vip_order, admin_user):
     assert held.payload["coupon"] == "50.00" and held.payload["inbound"][0]["quantity"] == 2
 
 
+def test_cancelling_a_preorder_gives_the_promised_units_back_once(vip_order, admin_user):
+    option = _option(vip_order, "preorder")
+    fulfillment_option_choose(order_oid=vip_order.oid, option_id=option["id"], actor=admin_user)
+    assert InboundLine.objects.get().promised == 2
+    order_transition(oid=vip_order.oid, name="cancel", actor=None, source="test")
+    line = InboundLine.objects.get()
+    assert line.promised == 0
+    decision = FulfilmentDecision.objects.get(order=vip_order, kind="preorder")
+    assert decision.released_at is not None
+    released = OrderEvent.objects.get(order=vip_order, type="order.preorder_released")
+    assert released.payload["inbound"] == [{"inbound_line": line.pk, "quantity": 2}]
+    # Once: a later cancellation-like change finds nothing left to give back.
+    from orders.alerts.services.preorders import preorder_release_on_cancel
+
+    preorder_release_on_cancel(order=vip_order, from_status="cancelled", to_status="cancelled",
+                               actor=None, source="test")
+    assert InboundLine.objects.get().promised == 0
+    assert OrderEvent.objects.filter(type="order.preorder_released").count() == 1
+    assert Compensation.objects.filter(order=vip_order).count() == 1  # the coupon stays
+
+
 def test_choose_substitute_swaps_lines_and_allocates(vip_order, admin_user):
     option = _option(vip_order, "substitute")
     fulfillment_option_choose(order_oid=vip_order.oid, option_id=option["id"], actor=admin_user)
