@@ -80,8 +80,8 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    fields = ["line_no", "sku", "merchant_code", "title", "quantity", "unit_price", "amount",
-              "refund_status"]
+    fields = ["line_no", "sku", "merchant_code", "substituted_from", "title", "quantity",
+              "unit_price", "amount", "refund_status"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

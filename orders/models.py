@@ -308,6 +308,10 @@ class OrderLine(models.Model):
     refund_status = models.CharField(
         _("refund status"), max_length=12, choices=RefundStatus.choices, default=RefundStatus.NONE
     )
+    # The merchant code the channel sent, when staff substituted another SKU for it (an
+    # out-of-stock option): a later document with the same lines keeps the substitute.
+    substituted_from = models.CharField(_("substituted for"), max_length=64, blank=True,
+                                        default="", db_default="")
 
     class Meta:
         verbose_name = _("order line")

@@ -195,7 +195,7 @@ def _update(order: Order, canonical: CanonicalOrder, source: str, actor) -> Inge
     if changed:
         order.save()
 
-    _sync_lines(order, canonical)
+    _sync_lines(order, canonical, source, actor)
     old_refund = order.refund_status
     if canonical.refund_status != old_refund:
         Order.objects.filter(pk=order.pk).update(refund_status=canonical.refund_status)
@@ -208,17 +208,26 @@ def _update(order: Order, canonical: CanonicalOrder, source: str, actor) -> Inge
     return IngestResult(order=order, outcome="updated")
 
 
-def _sync_lines(order: Order, canonical: CanonicalOrder) -> None:
+def _sync_lines(order: Order, canonical: CanonicalOrder, source: str, actor) -> None:
     current = list(order.lines.all())
     if order.status in LINE_EDITABLE:
         wanted = _line_rows(order, canonical.lines)
-        key = lambda line: (  # noqa: E731
-            line.channel_line_id, line.merchant_code, line.quantity, line.unit_price,
-            line.amount, line.refund_status,
-        )
-        if [key(x) for x in current] != [key(x) for x in wanted]:
+
+        def key(line, code):
+            return (line.channel_line_id, code, line.quantity, line.unit_price, line.amount,
+                    line.refund_status)
+
+        # A substituted line compares by the code the channel sent: the same document
+        # again keeps the substitute; changed lines replace it (and the timeline says so).
+        if ([key(x, x.substituted_from or x.merchant_code) for x in current]
+                != [key(x, x.merchant_code) for x in wanted]):
             order.lines.all().delete()
             OrderLine.objects.bulk_create(wanted)
+            dropped = [{"line_no": x.line_no, "sku": x.merchant_code, "was": x.substituted_from}
+                       for x in current if x.substituted_from]
+            if dropped:
+                order_event_record(order=order, type="order.substitution_dropped", actor=actor,
+                                   source=source, payload={"lines": dropped})
         return
     # After allocation only the after-sales status of a line may change.
     by_id = {line.channel_line_id: line for line in canonical.lines if line.channel_line_id}

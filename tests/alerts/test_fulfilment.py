@@ -185,6 +185,34 @@ def test_choose_substitute_swaps_lines_and_allocates(vip_order, admin_user):
     assert FulfilmentDecision.objects.get(order=order).kind == "substitute"
 
 
+def test_a_later_document_keeps_a_substitute_unless_its_lines_changed(vip_order):
+    from orders.alerts.services.substitution import order_lines_substitute
+    from orders.models import OrderLine
+    from orders.services.ingest import order_ingest
+    from tests.factories.orders import canonical_order
+
+    order_lines_substitute(order_oid=vip_order.oid, swaps={1: "SKU-W"}, source="test")
+    same = {"channel_order_id": vip_order.channel_order_id,
+            "buyer": CanonicalBuyer(channel_buyer_id="vip-1", nick="老客")}
+    later = timezone.now() + timedelta(minutes=1)
+    # The platform sends the order again (a memo, an address…): the substitute stays.
+    result = order_ingest(canonical=canonical_order(lines=[("SKU-V", 2, "60.00")], modified=later,
+                                                    seller_memo="call first", **same),
+                          source="test")
+    assert result.outcome == "updated"
+    [line] = OrderLine.objects.filter(order=vip_order)
+    assert (line.sku.code, line.merchant_code, line.substituted_from) == ("SKU-W", "SKU-W", "SKU-V")
+    assert not OrderEvent.objects.filter(type="order.substitution_dropped").exists()
+    # The buyer changed the lines: the channel's lines win and the timeline says so.
+    order_ingest(canonical=canonical_order(lines=[("SKU-V", 3, "60.00")],
+                                           modified=later + timedelta(minutes=1), **same),
+                 source="test")
+    [line] = OrderLine.objects.filter(order=vip_order)
+    assert (line.sku.code, line.quantity, line.substituted_from) == ("SKU-V", 3, "")
+    dropped = OrderEvent.objects.get(order=vip_order, type="order.substitution_dropped")
+    assert dropped.payload["lines"] == [{"line_no": 1, "sku": "SKU-W", "was": "SKU-V"}]
+
+
 def test_stale_option_is_refused_and_nothing_changes(vip_order, admin_user):
     from core.errors import Conflict
 

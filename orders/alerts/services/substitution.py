@@ -51,9 +51,10 @@ def order_lines_substitute(*, order_oid, swaps: dict[int, str], actor=None, sour
                                        details={"line_no": line_no, "sku": code})
             changes.append({"line_no": line_no, "from_sku": line.sku.code, "to_sku": sub.code,
                             "from_title": line.title, "quantity": line.quantity})
+            line.substituted_from = line.substituted_from or line.merchant_code
             line.sku, line.merchant_code, line.title = sub, sub.code, sub.name[:255]
         OrderLine.objects.bulk_update([lines[n] for n in sorted(swaps)],
-                                      ["sku", "merchant_code", "title"])
+                                      ["sku", "merchant_code", "title", "substituted_from"])
         order_event_record(order=order, type="order.lines_substituted", actor=actor,
                            source=source, payload={"lines": changes, **(context or {})})
         return order
