@@ -36,6 +36,7 @@ from .models import (
 from .services.choose import CHOOSE_PERM, fulfillment_option_choose
 from .services.lifecycle import alerts_acknowledge, alerts_assign
 from .services.options import fulfillment_options
+from .services.preorders import inbound_receive
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -258,6 +259,21 @@ class InboundShipmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "warehouse", "expected_date"]
     search_fields = ["reference", "lines__sku__code"]
     inlines = [InboundLineInline]
+    actions = ["receive"]
+
+    @admin.action(description=_("Receive selected shipments (stock on hand, preorders allocated)"),
+                  permissions=["change"])
+    def receive(self, request, queryset):
+        for shipment in queryset.order_by("expected_date", "pk"):
+            try:
+                done = inbound_receive(shipment_id=shipment.pk, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{shipment.reference}: {exc.message}", messages.ERROR)
+                continue
+            self.message_user(request, _(
+                "%(ref)s received: %(units)d unit(s) on hand; %(released)d preorder(s) "
+                "released, %(allocated)d allocated.") % {"ref": shipment.reference, **done},
+                messages.SUCCESS)
 
 
 class CompensationInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -130,8 +130,8 @@ class FulfilmentDecision(models.Model):
                                   on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="+")
     chosen_at = models.DateTimeField(_("chosen at"), auto_now_add=True)
-    # A preorder's promised inbound units given back (the order was cancelled).
-    released_at = models.DateTimeField(_("promise released at"), null=True, blank=True)
+    # A preorder's promise closed: its inbound was received, or the order was cancelled.
+    released_at = models.DateTimeField(_("promise closed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("fulfilment decision")
