@@ -20,6 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext
+
 from core.errors import ValidationFailed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -38,7 +40,8 @@ class DocumentError(ValidationFailed):
 
 
 def _reject_constant(name: str):
-    raise DocumentError(f"{name} is not valid JSON here", code="malformed_json")
+    message = gettext("%(name)s is not valid JSON here") % {"name": name}
+    raise DocumentError(message, code="malformed_json")
 
 
 def loads(raw: bytes | str) -> Any:
@@ -48,17 +51,18 @@ def loads(raw: bytes | str) -> Any:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise DocumentError(
-                f"the body is not UTF-8 (byte {exc.start})", code="invalid_encoding"
+                gettext("the body is not UTF-8 (byte %(byte)s)") % {"byte": exc.start},
+                code="invalid_encoding",
             ) from None
     try:
         return json.loads(raw, parse_int=str, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise DocumentError(
-            f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
+            _malformed(exc),
             code="malformed_json",
         ) from None
     except RecursionError:
-        raise DocumentError("JSON nested too deeply", code="malformed_json") from None
+        raise DocumentError(gettext("JSON nested too deeply"), code="malformed_json") from None
 
 
 _DECODER = json.JSONDecoder(parse_int=str, parse_float=Decimal, parse_constant=_reject_constant)
@@ -74,7 +78,8 @@ def loads_array_items(raw: bytes) -> list[tuple[bytes, Any]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"the body is not UTF-8 (byte {exc.start})", code="invalid_encoding") from None
+        message = gettext("the body is not UTF-8 (byte %(byte)s)") % {"byte": exc.start}
+        raise DocumentError(message, code="invalid_encoding") from None
 
     def skip(i: int) -> int:
         while i < len(text) and text[i] in _SPACE:
@@ -83,7 +88,7 @@ def loads_array_items(raw: bytes) -> list[tuple[bytes, Any]]:
 
     i = skip(0)
     if i >= len(text) or text[i] != "[":
-        raise DocumentError("the body must be a JSON array of order documents", code="not_an_array")
+        raise DocumentError(gettext("the body must be a JSON array of order documents"), code="not_an_array")
     items, i = [], skip(i + 1)
     if i < len(text) and text[i] == "]":
         i += 1
@@ -92,10 +97,9 @@ def loads_array_items(raw: bytes) -> list[tuple[bytes, Any]]:
             try:
                 value, end = _DECODER.raw_decode(text, i)
             except json.JSONDecodeError as exc:
-                raise DocumentError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
-                                    code="malformed_json") from None
+                raise DocumentError(_malformed(exc), code="malformed_json") from None
             except RecursionError:
-                raise DocumentError("JSON nested too deeply", code="malformed_json") from None
+                raise DocumentError(gettext("JSON nested too deeply"), code="malformed_json") from None
             items.append((text[i:end].encode("utf-8"), value))
             i = skip(end)
             if i < len(text) and text[i] == ",":
@@ -104,10 +108,17 @@ def loads_array_items(raw: bytes) -> list[tuple[bytes, Any]]:
             if i < len(text) and text[i] == "]":
                 i += 1
                 break
-            raise DocumentError(f"malformed JSON at character {i}: expected ',' or ']'", code="malformed_json")
+            message = gettext("malformed JSON at character %(i)s: expected ',' or ']'") % {"i": i}
+            raise DocumentError(message, code="malformed_json")
     if skip(i) != len(text):
-        raise DocumentError(f"malformed JSON at character {i}: extra data", code="malformed_json")
+        message = gettext("malformed JSON at character %(i)s: extra data") % {"i": i}
+        raise DocumentError(message, code="malformed_json")
     return items
+
+
+def _malformed(exc: json.JSONDecodeError) -> str:
+    return (gettext("malformed JSON at line %(line)s column %(column)s: %(error)s")
+            % {"line": exc.lineno, "column": exc.colno, "error": exc.msg})
 
 
 def fail(field: str, message: str) -> DocumentError:
@@ -118,17 +129,17 @@ def obj(value: Any, field: str, *, required: bool = True) -> dict:
     if value is None and not required:
         return {}
     if not isinstance(value, dict):
-        raise fail(field, "must be an object")
+        raise fail(field, gettext("must be an object"))
     return value
 
 
 def array(value: Any, field: str, *, required: bool = False) -> list:
     if value is None or value == "":
         if required:
-            raise fail(field, "is required")
+            raise fail(field, gettext("is required"))
         return []
     if not isinstance(value, list):
-        raise fail(field, "must be an array")
+        raise fail(field, gettext("must be an array"))
     return value
 
 
@@ -137,20 +148,20 @@ def text(value: Any, field: str, *, max_length: int = 2000) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or isinstance(value, (dict, list)):
-        raise fail(field, "must be a string")
+        raise fail(field, gettext("must be a string"))
     out = str(value).strip()
     if len(out) > max_length:
-        raise fail(field, f"longer than {max_length} characters")
+        raise fail(field, gettext("longer than %(n)s characters") % {"n": max_length})
     return out
 
 
 def ident(value: Any, field: str, *, required: bool = False, max_length: int = 64) -> str:
     """A platform id: a string, or an integer JSON number (kept exact as a string)."""
     if isinstance(value, Decimal):
-        raise fail(field, "an id must be an integer or a string, not a decimal number")
+        raise fail(field, gettext("an id must be an integer or a string, not a decimal number"))
     out = text(value, field, max_length=max_length)
     if required and not out:
-        raise fail(field, "is required")
+        raise fail(field, gettext("is required"))
     return out
 
 
@@ -159,14 +170,14 @@ def integer(value: Any, field: str, *, default: int | None = None) -> int | None
     if value is None or value == "":
         return default
     if isinstance(value, bool) or isinstance(value, (dict, list)):
-        raise fail(field, "must be an integer")
+        raise fail(field, gettext("must be an integer"))
     if isinstance(value, Decimal):
         if value != value.to_integral_value():
-            raise fail(field, "must be an integer")
+            raise fail(field, gettext("must be an integer"))
         return int(value)
     out = str(value).strip()
     if not re.fullmatch(r"-?\d{1,12}", out):
-        raise fail(field, "must be an integer")
+        raise fail(field, gettext("must be an integer"))
     return int(out)
 
 
@@ -179,13 +190,13 @@ def _decimal(value: Any, field: str) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or isinstance(value, (dict, list)):
-        raise fail(field, "must be a number")
+        raise fail(field, gettext("must be a number"))
     try:
         out = Decimal(str(value).strip())
     except InvalidOperation:
-        raise fail(field, "must be a number") from None
+        raise fail(field, gettext("must be a number")) from None
     if not out.is_finite():
-        raise fail(field, "must be a finite number")
+        raise fail(field, gettext("must be a finite number"))
     return out
 
 
@@ -194,12 +205,12 @@ def yuan(value: Any, field: str, *, default: Decimal | None = ZERO) -> Decimal:
     out = _decimal(value, field)
     if out is None:
         if default is None:
-            raise fail(field, "is required")
+            raise fail(field, gettext("is required"))
         return default
     if abs(out) > MAX_MONEY:
-        raise fail(field, "amount out of range")
+        raise fail(field, gettext("amount out of range"))
     if out < 0:
-        raise fail(field, "must not be negative")
+        raise fail(field, gettext("must not be negative"))
     return out.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -208,15 +219,15 @@ def fen(value: Any, field: str, *, default: Decimal | None = ZERO) -> Decimal:
     out = _decimal(value, field)
     if out is None:
         if default is None:
-            raise fail(field, "is required")
+            raise fail(field, gettext("is required"))
         return default
     if out != out.to_integral_value():
-        raise fail(field, "fen must be a whole number")
+        raise fail(field, gettext("fen must be a whole number"))
     out = (out / 100).quantize(CENT)
     if abs(out) > MAX_MONEY:
-        raise fail(field, "amount out of range")
+        raise fail(field, gettext("amount out of range"))
     if out < 0:
-        raise fail(field, "must not be negative")
+        raise fail(field, gettext("must not be negative"))
     return out
 
 
@@ -225,7 +236,7 @@ def shanghai_time(value: Any, field: str) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, (dict, list, bool)):
-        raise fail(field, "must be a time")
+        raise fail(field, gettext("must be a time"))
     raw = str(value).strip()
     if raw in UNSET_TIMES:
         return None
@@ -234,7 +245,7 @@ def shanghai_time(value: Any, field: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(raw.replace("/", "-"))
     except ValueError:
-        raise fail(field, "must be a time like 2026-11-11 10:00:00") from None
+        raise fail(field, gettext("must be a time like 2026-11-11 10:00:00")) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=SHANGHAI)
     if parsed.year < 1990:
@@ -248,7 +259,7 @@ def unix_time(value: Any, field: str) -> datetime | None:
     if not number:
         return None
     if number < 0:
-        raise fail(field, "must not be negative")
+        raise fail(field, gettext("must not be negative"))
     if number >= 10**11:  # milliseconds
         return datetime.fromtimestamp(number / 1000, tz=UTC).astimezone(SHANGHAI)
     return datetime.fromtimestamp(number, tz=UTC).astimezone(SHANGHAI)

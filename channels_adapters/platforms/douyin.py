@@ -12,6 +12,8 @@ import json
 import urllib.parse
 from datetime import timedelta
 
+from django.utils.translation import gettext
+
 from orders.canonical import CanonicalBuyer, CanonicalLine, CanonicalOrder, CanonicalReceiver
 
 from . import base as b
@@ -89,14 +91,15 @@ class Douyin(Platform):
             code = b.text(document.get("code"), "code")
             if code and code not in ("10000", "0"):
                 raise b.DocumentError(
-                    f"Doudian error response {code}: {b.text(document.get('msg'), 'msg')}",
+                    gettext("Doudian error response %(code)s: %(message)s")
+                    % {"code": code, "message": b.text(document.get("msg"), "msg")},
                     code="platform_error_document",
                 )
             document = b.obj(document["data"], "data")
         if "shop_order_detail" in document:
             document = b.obj(document["shop_order_detail"], "shop_order_detail")
         if "order_id" not in document:
-            raise b.fail("shop_order_detail.order_id", "is required (is this a Doudian order?)")
+            raise b.fail("shop_order_detail.order_id", gettext("is required (is this a Doudian order?)"))
         return document
 
     def to_canonical(self, o: dict, *, shop_code: str) -> CanonicalOrder:
@@ -104,7 +107,8 @@ class Douyin(Platform):
         order_status = b.integer(o.get("order_status"), "order_status")
         main_status = b.integer(o.get("main_status"), "main_status", default=0)
         if order_status not in STATUS:
-            raise b.fail("order_status", f"unknown Doudian order status {order_status!r}")
+            message = gettext("unknown Doudian order status %(status)r") % {"status": order_status}
+            raise b.fail("order_status", message)
         status = STATUS[order_status]
         paid_at = b.unix_time(o.get("pay_time"), "pay_time")
 
@@ -114,7 +118,7 @@ class Douyin(Platform):
             s = b.obj(s, f)
             quantity = b.integer(s.get("item_num"), f"{f}.item_num", default=0)
             if quantity <= 0:
-                raise b.fail(f"{f}.item_num", "must be a positive integer")
+                raise b.fail(f"{f}.item_num", gettext("must be a positive integer"))
             price = b.fen(s.get("origin_amount"), f"{f}.origin_amount", default=None)
             amount = b.fen(s.get("sum_amount"), f"{f}.sum_amount", default=None) if s.get(
                 "sum_amount") not in (None, "") else b.line_amount(price, quantity)
@@ -140,7 +144,7 @@ class Douyin(Platform):
                 refund_status=refund,
             ))
         if not lines:
-            raise b.fail("sku_order_list", "an order needs at least one sku order")
+            raise b.fail("sku_order_list", gettext("an order needs at least one sku order"))
 
         refunded_closed = main_status in REFUNDED_MAIN or (status == "cancelled" and paid_at is not None
                                                            and all(r == "refunded" for r in refunds))

@@ -11,6 +11,8 @@ import re
 import urllib.parse
 from datetime import timedelta
 
+from django.utils.translation import gettext
+
 from orders.canonical import CanonicalBuyer, CanonicalLine, CanonicalOrder, CanonicalReceiver
 
 from . import base as b
@@ -66,14 +68,15 @@ class JD(Platform):
             if key in document and isinstance(document[key], dict):
                 document = document[key]
         if "orderId" not in document:
-            raise b.fail("orderInfo.orderId", "is required (is this a JD order document?)")
+            raise b.fail("orderInfo.orderId", gettext("is required (is this a JD order document?)"))
         return document
 
     def to_canonical(self, o: dict, *, shop_code: str) -> CanonicalOrder:
         order_id = b.ident(o.get("orderId"), "orderId", required=True)
         raw_status = b.code(o.get("orderState"), "orderState")
         if raw_status not in STATUS:
-            raise b.fail("orderState", f"unknown JD order state {raw_status!r}")
+            message = gettext("unknown JD order state %(status)r") % {"status": raw_status}
+            raise b.fail("orderState", message)
         status, hold = STATUS[raw_status]
         paid_at = b.shanghai_time(o.get("paymentConfirmTime"), "paymentConfirmTime")
 
@@ -83,7 +86,7 @@ class JD(Platform):
             item = b.obj(item, f)
             quantity = b.integer(item.get("itemTotal"), f"{f}.itemTotal", default=0)
             if quantity <= 0:
-                raise b.fail(f"{f}.itemTotal", "must be a positive integer")
+                raise b.fail(f"{f}.itemTotal", gettext("must be a positive integer"))
             price = b.yuan(item.get("jdPrice"), f"{f}.jdPrice", default=None)
             sku_id = b.ident(item.get("skuId"), f"{f}.skuId")
             lines.append(CanonicalLine(
@@ -96,7 +99,7 @@ class JD(Platform):
                 channel_line_id=sku_id,  # JD has no line id: one line per SKU
             ))
         if not lines:
-            raise b.fail("itemInfoList", "an order needs at least one item")
+            raise b.fail("itemInfoList", gettext("an order needs at least one item"))
 
         goods = b.yuan(o.get("orderTotalPrice"), "orderTotalPrice", default=None)
         shipping = b.yuan(o.get("freightPrice"), "freightPrice")

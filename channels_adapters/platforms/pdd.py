@@ -11,6 +11,8 @@ import hashlib
 import urllib.parse
 from datetime import timedelta
 
+from django.utils.translation import gettext
+
 from orders.canonical import CanonicalBuyer, CanonicalLine, CanonicalOrder, CanonicalReceiver
 
 from . import base as b
@@ -31,7 +33,8 @@ def map_status(o: dict) -> tuple[str, str, str]:
     risk = b.integer(o.get("risk_control_status"), "risk_control_status", default=0)
     paid = bool(b.text(o.get("pay_time"), "pay_time").strip("0-: "))
     if order_status not in SHIP_STATUS:
-        raise b.fail("order_status", f"unknown PDD order status {order_status!r}")
+        message = gettext("unknown PDD order status %(status)r") % {"status": order_status}
+        raise b.fail("order_status", message)
     if confirm == 2 or group == 2:  # 已取消 / 团失败
         return "cancelled", "", "refunded" if paid else refund
     if order_status == 1 and refund == "refunded":  # fully refunded before shipment: closed
@@ -63,7 +66,7 @@ class PDD(Platform):
         if "order_info" in document and isinstance(document["order_info"], dict):
             document = document["order_info"]
         if "order_sn" not in document:
-            raise b.fail("order_info.order_sn", "is required (is this a PDD order document?)")
+            raise b.fail("order_info.order_sn", gettext("is required (is this a PDD order document?)"))
         return document
 
     def to_canonical(self, o: dict, *, shop_code: str) -> CanonicalOrder:
@@ -78,7 +81,7 @@ class PDD(Platform):
             item = b.obj(item, f)
             quantity = b.integer(item.get("goods_count"), f"{f}.goods_count", default=0)
             if quantity <= 0:
-                raise b.fail(f"{f}.goods_count", "must be a positive integer")
+                raise b.fail(f"{f}.goods_count", gettext("must be a positive integer"))
             price = b.yuan(item.get("goods_price"), f"{f}.goods_price", default=None)
             title = b.text(item.get("goods_name"), f"{f}.goods_name", max_length=1000)
             spec = b.text(item.get("goods_spec"), f"{f}.goods_spec")
@@ -96,7 +99,7 @@ class PDD(Platform):
                 refund_status=single_refund,
             ))
         if not lines:
-            raise b.fail("item_list", "an order needs at least one item")
+            raise b.fail("item_list", gettext("an order needs at least one item"))
 
         goods = b.yuan(o.get("goods_amount"), "goods_amount", default=None)
         shipping = b.yuan(o.get("postage"), "postage")

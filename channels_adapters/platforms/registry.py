@@ -39,11 +39,11 @@ class Platform:
     def parse_document(self, raw: bytes | str | dict, *, shop_code: str) -> CanonicalOrder:
         document = base.loads(raw) if isinstance(raw, (bytes, str)) else raw
         if not isinstance(document, dict):
-            raise base.DocumentError("the document must be a JSON object", code="invalid_document")
+            raise base.DocumentError(_("the document must be a JSON object"), code="invalid_document")
         error = document.get("error_response")
         if isinstance(error, dict):
             raise base.DocumentError(
-                "the document is a platform error response, not an order",
+                _("the document is a platform error response, not an order"),
                 code="platform_error_document",
                 details={"error_response": base.redact(error)},
             )

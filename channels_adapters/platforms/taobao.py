@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.utils.translation import gettext
+
 from orders.canonical import CanonicalBuyer, CanonicalLine, CanonicalOrder, CanonicalReceiver
 
 from . import base as b
@@ -96,14 +98,15 @@ class Taobao(Platform):
         if "trade" in document and isinstance(document["trade"], dict):
             document = document["trade"]
         if "tid" not in document and "tid_str" not in document:
-            raise b.fail("trade.tid", "is required (is this a Taobao trade document?)")
+            raise b.fail("trade.tid", gettext("is required (is this a Taobao trade document?)"))
         return document
 
     def to_canonical(self, t: dict, *, shop_code: str) -> CanonicalOrder:
         tid = b.ident(t.get("tid_str") or t.get("tid"), "tid", required=True)
         raw_status = b.code(t.get("status"), "status")
         if raw_status not in STATUS:
-            raise b.fail("status", f"unknown Taobao trade status {raw_status!r}")
+            message = gettext("unknown Taobao trade status %(status)r") % {"status": raw_status}
+            raise b.fail("status", message)
         status, hold, order_refund = STATUS[raw_status]
 
         lines, line_refunds, carrier, tracking = [], [], "", ""
@@ -112,7 +115,7 @@ class Taobao(Platform):
             o = b.obj(o, f)
             quantity = b.integer(o.get("num"), f"{f}.num", default=0)
             if quantity <= 0:
-                raise b.fail(f"{f}.num", "must be a positive integer")
+                raise b.fail(f"{f}.num", gettext("must be a positive integer"))
             price = b.yuan(o.get("price"), f"{f}.price", default=None)
             refund = LINE_REFUND.get(b.code(o.get("refund_status"), f"{f}.refund_status"), "none")
             line_refunds.append(refund)
@@ -131,7 +134,7 @@ class Taobao(Platform):
                 refund_status=refund,
             ))
         if not lines:
-            raise b.fail("orders", "a trade needs at least one order line")
+            raise b.fail("orders", gettext("a trade needs at least one order line"))
 
         tax = b.yuan(t.get("order_tax_fee"), "order_tax_fee")
         shipping = b.yuan(t.get("post_fee"), "post_fee")

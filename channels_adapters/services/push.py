@@ -49,7 +49,8 @@ def split_array(raw: bytes) -> list[tuple[str, Any]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise base.DocumentError(f"the body is not UTF-8 (byte {exc.start})", code="invalid_encoding") from None
+        message = _("the body is not UTF-8 (byte %(byte)s)") % {"byte": exc.start}
+        raise base.DocumentError(message, code="invalid_encoding") from None
     decoder = json.JSONDecoder(parse_int=str, parse_float=Decimal,
                                parse_constant=lambda c: base._reject_constant(c))
     ws = " \t\n\r"
@@ -88,9 +89,10 @@ def split_array(raw: bytes) -> list[tuple[str, Any]]:
             raise json.JSONDecodeError("extra data after the array", text, i)
         return items
     except json.JSONDecodeError as exc:
-        raise base.DocumentError(f"malformed JSON at {exc.pos}: {exc.msg}", code="malformed_json") from None
+        message = _("malformed JSON at %(pos)s: %(error)s") % {"pos": exc.pos, "error": exc.msg}
+        raise base.DocumentError(message, code="malformed_json") from None
     except RecursionError:
-        raise base.DocumentError("JSON nested too deeply", code="malformed_json") from None
+        raise base.DocumentError(_("JSON nested too deeply"), code="malformed_json") from None
 
 
 def _message_fields(message: Any) -> dict:

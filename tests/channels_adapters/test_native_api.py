@@ -123,3 +123,16 @@ def test_requires_permission(api_client, group_user):
     assert post(api_client, "taobao", fixture_bytes("taobao_multiline_refund.json")).status_code == 403
     api_client.force_authenticate(group_user("ops", username="ops-1"))
     assert post(api_client, "taobao", fixture_bytes("taobao_multiline_refund.json")).status_code == 201
+
+
+def test_a_refused_document_is_explained_in_the_callers_language(admin_api):
+    """Field path and code stay as they are; the sentence follows Accept-Language."""
+    make_platform_shop("taobao")
+    body = b'{"trade": {"tid": 1, "status": "WAIT_SELLER_SEND_GOODS", "orders": 7}}'
+    url = f"/api/v1/channels/taobao/{SHOPS['taobao'][0]}/orders/"
+    english = admin_api.post(url, body, content_type="application/json").json()
+    chinese = admin_api.post(url, body, content_type="application/json",
+                             HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert english["code"] == chinese["code"] == "invalid_document"
+    assert english["message"] == "orders: must be an array"
+    assert chinese["message"] == "orders: 必须是数组"
